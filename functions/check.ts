@@ -1,0 +1,15 @@
+import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
+import { operations } from '../shared/api';
+import { json, readJson, respond } from '../shared/http';
+import { getServices } from '../shared/runtime';
+import { checkBodySchema } from '../shared/schemas';
+
+export async function postCheck(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
+  return respond(context, async () => {
+    const { messages } = await readJson(request, checkBodySchema);
+    return json({ decisions: await getServices().checks.check(messages) });
+  });
+}
+
+const op = operations.check;
+app.http(op.name, { methods: [op.method], route: op.route, authLevel: op.authLevel, handler: postCheck });

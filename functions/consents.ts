@@ -1,0 +1,58 @@
+import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
+import { operations } from '../shared/api';
+import { actorOf, json, readJson, readQuery, respond } from '../shared/http';
+import { getServices } from '../shared/runtime';
+import { consentUpsertRequestSchema, contactPointQuerySchema, historyQuerySchema } from '../shared/schemas';
+
+export async function upsertConsents(
+  request: HttpRequest,
+  context: InvocationContext,
+): Promise<HttpResponseInit> {
+  return respond(context, async () => {
+    const { records } = await readJson(request, consentUpsertRequestSchema);
+    return json({ results: await getServices().consents.upsert(records, actorOf(request)) });
+  });
+}
+
+export async function readConsents(
+  request: HttpRequest,
+  context: InvocationContext,
+): Promise<HttpResponseInit> {
+  return respond(context, async () => {
+    const query = readQuery(request, contactPointQuerySchema);
+    const { contactPoint, records } = await getServices().consents.read(query.channel, query.contactPoint);
+    return json({ channel: contactPoint.channel, contactPoint: contactPoint.address, records });
+  });
+}
+
+export async function consentHistory(
+  request: HttpRequest,
+  context: InvocationContext,
+): Promise<HttpResponseInit> {
+  return respond(context, async () => {
+    const { channel, contactPoint, ...page } = readQuery(request, historyQuerySchema);
+    return json(await getServices().consents.history(channel, contactPoint, page));
+  });
+}
+
+const upsert = operations.upsertConsents;
+app.http(upsert.name, {
+  methods: [upsert.method],
+  route: upsert.route,
+  authLevel: upsert.authLevel,
+  handler: upsertConsents,
+});
+const read = operations.readConsents;
+app.http(read.name, {
+  methods: [read.method],
+  route: read.route,
+  authLevel: read.authLevel,
+  handler: readConsents,
+});
+const history = operations.consentHistory;
+app.http(history.name, {
+  methods: [history.method],
+  route: history.route,
+  authLevel: history.authLevel,
+  handler: consentHistory,
+});

@@ -1,0 +1,11 @@
+import { app, type HttpRequest, type HttpResponseInit } from '@azure/functions';
+import { operations } from '../shared/api';
+import { json } from '../shared/http';
+import { buildOpenApiDocument } from '../shared/openapi';
+
+export async function getOpenApi(_request: HttpRequest): Promise<HttpResponseInit> {
+  return json(buildOpenApiDocument());
+}
+
+const op = operations.openapi;
+app.http(op.name, { methods: [op.method], route: op.route, authLevel: op.authLevel, handler: getOpenApi });

@@ -1,0 +1,73 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { isSupportedCountry } from 'libphonenumber-js/max';
+import { z } from 'zod';
+
+const intSetting = (fallback: number, min: number, max: number) =>
+  z.coerce.number().int().min(min).max(max).default(fallback);
+
+const configSchema = z.object({
+  AzureWebJobsStorage: z.string().trim().min(1).default('UseDevelopmentStorage=true'),
+  CONSENT_TABLE_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z][A-Za-z0-9]{0,39}$/, 'letters and digits, starting with a letter, at most 40')
+    .default('consent'),
+  DEFAULT_PHONE_REGION: z
+    .string()
+    .transform((s) => s.trim().toUpperCase())
+    .refine((s) => isSupportedCountry(s), 'an ISO 3166-1 alpha-2 region that has phone numbers, e.g. US')
+    .default('US'),
+  PROFILE_CACHE_SECONDS: intSetting(5, 0, 300),
+  STORAGE_TIMEOUT_MS: intSetting(5000, 100, 120000),
+  STORAGE_MAX_RETRIES: intSetting(2, 0, 10),
+  STORAGE_CONCURRENCY: intSetting(32, 1, 256),
+  LOCAL_FUNCTION_KEY: z.string().optional(),
+  PORT: intSetting(7071, 0, 65535),
+  AZURITE_LOCATION: z.string().default('.azurite'),
+  /** Set by tools that start the local host: exit when the parent closes our stdin. */
+  EXIT_WITH_STDIN: z.stringbool().default(false),
+});
+
+export type Config = z.infer<typeof configSchema>;
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+/** Like the Functions host: the environment wins, then `local.settings.json` Values. */
+function readLocalSettings(cwd: string): Record<string, string> {
+  let text: string;
+  try {
+    text = readFileSync(join(cwd, 'local.settings.json'), 'utf8');
+  } catch {
+    return {};
+  }
+  const parsed = z
+    .object({ Values: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional() })
+    .safeParse(JSON.parse(text));
+  if (!parsed.success) throw new ConfigError('local.settings.json: "Values" must map names to strings');
+  return Object.fromEntries(Object.entries(parsed.data.Values ?? {}).map(([k, v]) => [k, String(v)]));
+}
+
+export function parseConfig(
+  env: Record<string, string | undefined> = process.env,
+  cwd: string = process.cwd(),
+): Config {
+  const merged: Record<string, string | undefined> = { ...readLocalSettings(cwd) };
+  for (const [key, value] of Object.entries(env))
+    if (value !== undefined && value !== '') merged[key] = value;
+  const result = configSchema.safeParse(merged);
+  if (!result.success) {
+    const problems = result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    throw new ConfigError(`Invalid setting ${problems}`);
+  }
+  return result.data;
+}
+
+let cached: Config | undefined;
+
+/** The configuration, read and validated once per process. */
+export function getConfig(): Config {
+  cached ??= parseConfig();
+  return cached;
+}

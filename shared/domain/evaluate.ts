@@ -1,0 +1,169 @@
+import { trackingPurposeOf, type Catalog } from './catalog';
+import {
+  consentKey,
+  enforcementOn,
+  type Audience,
+  type Channel,
+  type ConsentValue,
+  type ContactFlags,
+  type EnforcementModel,
+  type Profile,
+  type StoredConsent,
+} from './model';
+
+export const BLOCK_REASONS = [
+  'purpose-opted-out',
+  'purpose-opt-in-required',
+  'topic-opted-out',
+  'topic-opt-in-required',
+  'contact-do-not-email',
+  'contact-do-not-bulk-email',
+  'unknown-profile',
+  'unknown-purpose',
+  'unknown-topic',
+  'purpose-not-sendable',
+  'invalid-contact-point',
+] as const;
+export type BlockReason = (typeof BLOCK_REASONS)[number];
+
+export const TRACKING_REASONS = [
+  'tracking-opted-out',
+  'tracking-opt-in-required',
+  'contact-do-not-track',
+  'not-sent',
+] as const;
+export type TrackingReason = (typeof TRACKING_REASONS)[number];
+
+export interface MessageToEvaluate {
+  channel: Channel;
+  profileId: string;
+  purposeId: string;
+  topicId?: string;
+  audience: Audience;
+  contact?: ContactFlags;
+}
+
+/**
+ * The stored consent of the message's contact point, by `consentKey`; `null` when the address is
+ * unusable (so nothing could be read).
+ */
+export type ContactPointConsent = ReadonlyMap<string, Pick<StoredConsent, 'value'>> | null;
+
+export interface Evaluation {
+  decision: 'sent' | 'blocked';
+  tracked: boolean;
+  reasons: BlockReason[];
+  trackingReasons: TrackingReason[];
+  consent: { purpose: ConsentValue | null; topic?: ConsentValue | null; tracking: ConsentValue | null };
+  enforcement: { purpose: EnforcementModel | null; tracking: EnforcementModel | null };
+}
+
+export interface TrackingEvaluation {
+  reasons: TrackingReason[];
+  consent: ConsentValue | null;
+  enforcement: EnforcementModel | null;
+}
+
+type Outcome = 'pass' | 'optedOut' | 'optInRequired';
+
+/** The seed table: restrictive needs an opt-in, nonRestrictive needs no opt-out, disabled passes. */
+export function consentOutcome(model: EnforcementModel, value: ConsentValue): Outcome {
+  if (model === 'disabled') return 'pass';
+  if (value === 'optedOut') return 'optedOut';
+  if (model === 'restrictive' && value !== 'optedIn') return 'optInRequired';
+  return 'pass';
+}
+
+/**
+ * The send and tracking decision for one message: pure, no I/O. Every check that fails is named.
+ * `/api/check`, `/api/contactability` and the preference/subscription center prefills all call it.
+ */
+export function evaluateMessage(
+  message: MessageToEvaluate,
+  catalog: Catalog,
+  consent: ContactPointConsent,
+): Evaluation {
+  const reasons: BlockReason[] = [];
+  const valueOf = (key: string): ConsentValue | null =>
+    consent === null ? null : (consent.get(key)?.value ?? 'notSet');
+
+  const profile = catalog.profiles.get(message.profileId);
+  const purposeEntry = catalog.purposes.get(message.purposeId);
+  const purpose = profile && purposeEntry?.profile.id === profile.id ? purposeEntry.purpose : undefined;
+  const topicEntry = message.topicId === undefined ? undefined : catalog.topics.get(message.topicId);
+  const topic = purpose && topicEntry?.purpose.id === purpose.id ? topicEntry.topic : undefined;
+
+  if (!profile) reasons.push('unknown-profile');
+  else if (!purpose) reasons.push('unknown-purpose');
+  else if (message.topicId !== undefined && !topic) reasons.push('unknown-topic');
+  if (purpose?.type === 'tracking') reasons.push('purpose-not-sendable');
+  if (consent === null) reasons.push('invalid-contact-point');
+
+  const purposeModel = purpose ? enforcementOn(purpose.enforcement, message.channel) : null;
+  const purposeValue = purpose ? valueOf(consentKey(purpose.id)) : null;
+  const topicValue = topic ? valueOf(consentKey(message.purposeId, topic.id)) : null;
+
+  if (reasons.length === 0 && purposeModel !== null && purposeValue !== null) {
+    const purposeOutcome = consentOutcome(purposeModel, purposeValue);
+    if (purposeOutcome === 'optedOut') reasons.push('purpose-opted-out');
+    if (purposeOutcome === 'optInRequired') reasons.push('purpose-opt-in-required');
+    // A topic is only consulted once its purpose passes: a purpose opt-out makes the topic irrelevant.
+    if (purposeOutcome === 'pass' && topicValue !== null) {
+      const topicOutcome = consentOutcome(purposeModel, topicValue);
+      if (topicOutcome === 'optedOut') reasons.push('topic-opted-out');
+      if (topicOutcome === 'optInRequired') reasons.push('topic-opt-in-required');
+    }
+  }
+
+  const contactChecks = message.audience === 'contact' && catalog.settings.checkContactConsent;
+  if (contactChecks && message.channel === 'email' && purpose) {
+    if (purpose.type === 'commercial' || purpose.type === 'transactional') {
+      if (message.contact?.doNotEmail === true) reasons.push('contact-do-not-email');
+    }
+    if (purpose.type === 'commercial' && message.contact?.doNotBulkEmail === true) {
+      reasons.push('contact-do-not-bulk-email');
+    }
+  }
+
+  const tracking = evaluateTracking(message, profile, catalog, consent);
+  const trackingReasons: TrackingReason[] = [...tracking.reasons];
+
+  const sent = reasons.length === 0;
+  if (!sent) trackingReasons.push('not-sent');
+  return {
+    decision: sent ? 'sent' : 'blocked',
+    tracked: sent && trackingReasons.length === 0,
+    reasons,
+    trackingReasons,
+    consent: {
+      purpose: purposeValue,
+      ...(message.topicId !== undefined ? { topic: topicValue } : {}),
+      tracking: tracking.consent,
+    },
+    enforcement: { purpose: purposeModel, tracking: tracking.enforcement },
+  };
+}
+
+/** Whether links and opens of a message to this contact point may be tracked, before the send decision. */
+export function evaluateTracking(
+  message: Pick<MessageToEvaluate, 'channel' | 'audience' | 'contact'>,
+  profile: Profile | undefined,
+  catalog: Pick<Catalog, 'settings'>,
+  consent: ContactPointConsent,
+): TrackingEvaluation {
+  const reasons: TrackingReason[] = [];
+  const trackingPurpose = profile ? trackingPurposeOf(profile) : undefined;
+  const enforcement = trackingPurpose ? enforcementOn(trackingPurpose.enforcement, message.channel) : null;
+  const value =
+    trackingPurpose && consent !== null
+      ? (consent.get(consentKey(trackingPurpose.id))?.value ?? 'notSet')
+      : null;
+  if (enforcement !== null && value !== null) {
+    const outcome = consentOutcome(enforcement, value);
+    if (outcome === 'optedOut') reasons.push('tracking-opted-out');
+    if (outcome === 'optInRequired') reasons.push('tracking-opt-in-required');
+  }
+  const contactChecks = message.audience === 'contact' && catalog.settings.checkContactConsent;
+  if (contactChecks && message.contact?.doNotTrack === true) reasons.push('contact-do-not-track');
+  return { reasons, consent: value, enforcement };
+}

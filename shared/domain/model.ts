@@ -1,0 +1,107 @@
+export const CHANNELS = ['email', 'sms', 'voice', 'custom'] as const;
+export type Channel = (typeof CHANNELS)[number];
+
+export const CONSENT_VALUES = ['optedIn', 'optedOut', 'notSet'] as const;
+export type ConsentValue = (typeof CONSENT_VALUES)[number];
+
+export const ENFORCEMENT_MODELS = ['restrictive', 'nonRestrictive', 'disabled'] as const;
+export type EnforcementModel = (typeof ENFORCEMENT_MODELS)[number];
+
+export const PURPOSE_TYPES = ['commercial', 'transactional', 'tracking'] as const;
+export type PurposeType = (typeof PURPOSE_TYPES)[number];
+
+export const SOURCES = [
+  'internal',
+  'preferencePage',
+  'textMessage',
+  'loaded',
+  'preferenceCenter',
+  'form',
+  'subscriptionCenter',
+  'listUnsubscribe',
+] as const;
+export type Source = (typeof SOURCES)[number];
+
+export const REASONS = [
+  'noReasons',
+  'optInAdvertisement',
+  'optInLandingPage',
+  'optInEvents',
+  'optOutContentIrrelevant',
+  'optOutTooFrequent',
+  'optOutDidNotRecallSigningUp',
+  'optOutPrivacyConcerns',
+  'optOutOneClickUnsubscribe',
+] as const;
+export type Reason = (typeof REASONS)[number];
+
+export const STATUSES = ['active', 'inactive'] as const;
+export type Status = (typeof STATUSES)[number];
+
+export const AUDIENCES = ['contact', 'lead', 'profile'] as const;
+export type Audience = (typeof AUDIENCES)[number];
+
+export type Enforcement = EnforcementModel | Record<Channel, EnforcementModel>;
+
+export interface Topic {
+  id: string;
+  name: string;
+}
+
+export interface Purpose {
+  id: string;
+  name: string;
+  type: PurposeType;
+  enforcement: Enforcement;
+  topics?: Topic[];
+}
+
+export interface Profile {
+  id: string;
+  name: string;
+  companyAddress?: string;
+  preferenceCenterUrl?: string;
+  purposes: Purpose[];
+}
+
+export interface Settings {
+  checkContactConsent: boolean;
+}
+
+export const DEFAULT_SETTINGS: Settings = { checkContactConsent: true };
+
+/** What a consent record says, as a writer gives it (after defaults). */
+export interface ConsentFields {
+  value: ConsentValue;
+  source: Source;
+  reason: Reason;
+  reasonDescription?: string;
+  status: Status;
+  owner?: string;
+}
+
+/** A stored consent record of one contact point, keyed by its purpose or topic. */
+export interface StoredConsent extends ConsentFields {
+  purposeId: string;
+  topicId?: string;
+  capturedAt: string;
+  createdAt: string;
+  modifiedAt: string;
+  modifiedBy: string;
+  version: string;
+}
+
+export interface ContactFlags {
+  doNotEmail?: boolean;
+  doNotBulkEmail?: boolean;
+  doNotTrack?: boolean;
+}
+
+/** The key of a consent record inside its contact point: a purpose or one of its topics. */
+export function consentKey(purposeId: string, topicId?: string): string {
+  return topicId === undefined ? `p:${purposeId}` : `t:${topicId}`;
+}
+
+export function enforcementOn(enforcement: Enforcement, channel: Channel): EnforcementModel {
+  return typeof enforcement === 'string' ? enforcement : enforcement[channel];
+}

@@ -1,0 +1,66 @@
+/** One error family for the whole service. Codes are stable strings; HTTP is decided in `problem.ts`. */
+export type ErrorCode =
+  | 'validation-failed'
+  | 'malformed-json'
+  | 'unsupported-media-type'
+  | 'payload-too-large'
+  | 'not-found'
+  | 'conflict'
+  | 'storage-unavailable'
+  | 'storage-contention'
+  | 'capacity-exceeded';
+
+export interface ErrorDetail {
+  path: string;
+  message: string;
+  index?: number;
+}
+
+export class ServiceError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly details: ErrorDetail[] = [],
+  ) {
+    super(message);
+    this.name = 'ServiceError';
+  }
+}
+
+export class ValidationError extends ServiceError {
+  constructor(message: string, details: ErrorDetail[]) {
+    super('validation-failed', message, details);
+  }
+}
+
+export class NotFoundError extends ServiceError {
+  constructor(message: string) {
+    super('not-found', message);
+  }
+}
+
+export class ConflictError extends ServiceError {
+  constructor(message: string, details: ErrorDetail[] = []) {
+    super('conflict', message, details);
+  }
+}
+
+/** The table store could not be reached or answered with a server error: never guess, fail closed. */
+export class StorageUnavailableError extends ServiceError {
+  constructor(message = 'The consent store cannot be reached right now.') {
+    super('storage-unavailable', message);
+  }
+}
+
+/** Optimistic concurrency gave up after its retries; the caller may retry the whole request. */
+export class StorageContentionError extends ServiceError {
+  constructor() {
+    super('storage-contention', 'Too many concurrent writers on the same record; retry the request.');
+  }
+}
+
+export class CapacityError extends ServiceError {
+  constructor(message: string) {
+    super('capacity-exceeded', message);
+  }
+}

@@ -1,0 +1,147 @@
+import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
+import type { z } from 'zod';
+import { ServiceError, ValidationError, type ErrorCode, type ErrorDetail } from './errors';
+
+/** The largest request body any route accepts; the local host enforces it too. */
+export const MAX_REQUEST_BYTES = 4 * 1024 * 1024;
+
+const PROBLEMS: Record<ErrorCode, { status: number; title: string }> = {
+  'validation-failed': { status: 400, title: 'The request is not valid' },
+  'malformed-json': { status: 400, title: 'The body is not valid JSON' },
+  'unsupported-media-type': { status: 415, title: 'The body must be application/json' },
+  'payload-too-large': { status: 413, title: 'The body is too large' },
+  'not-found': { status: 404, title: 'Not found' },
+  conflict: { status: 409, title: 'Conflict' },
+  'capacity-exceeded': { status: 409, title: 'Capacity exceeded' },
+  'storage-contention': { status: 503, title: 'Too much contention, retry' },
+  'storage-unavailable': { status: 503, title: 'Consent storage is unavailable' },
+};
+
+const RETRY_AFTER_SECONDS = '5';
+
+export function problemResponse(
+  status: number,
+  code: string,
+  title: string,
+  detail: string,
+  errors?: ErrorDetail[],
+): HttpResponseInit {
+  return {
+    status,
+    headers: {
+      'content-type': 'application/problem+json',
+      ...(status === 503 ? { 'retry-after': RETRY_AFTER_SECONDS } : {}),
+    },
+    jsonBody: {
+      type: `urn:consent-service:problem:${code}`,
+      title,
+      status,
+      detail,
+      ...(errors ? { errors } : {}),
+    },
+  };
+}
+
+/** The one place errors become HTTP: domain errors by code, anything else a 500 with no internals. */
+export function toProblem(error: unknown, context: InvocationContext): HttpResponseInit {
+  if (error instanceof ServiceError) {
+    const { status, title } = PROBLEMS[error.code];
+    if (status >= 500) context.warn(`${error.code}: ${error.message}`);
+    return problemResponse(
+      status,
+      error.code,
+      title,
+      error.message,
+      error.details.length > 0 ? error.details : undefined,
+    );
+  }
+  context.error('unexpected error', error instanceof Error ? error.name : typeof error);
+  return problemResponse(500, 'internal', 'Internal error', 'The request could not be completed.');
+}
+
+export function json(body: unknown, status = 200): HttpResponseInit {
+  return { status, jsonBody: body };
+}
+
+/** Runs a handler body and maps whatever it throws; handlers stay free of try/catch. */
+export async function respond(
+  context: InvocationContext,
+  handle: () => Promise<HttpResponseInit>,
+): Promise<HttpResponseInit> {
+  try {
+    return await handle();
+  } catch (error) {
+    return toProblem(error, context);
+  }
+}
+
+/** zod issues as contract errors: `records[3].contactPoint`, with the batch index when there is one. */
+export function issueDetails(
+  issues: readonly z.core.$ZodIssue[],
+  prefix: readonly PropertyKey[] = [],
+): ErrorDetail[] {
+  return issues.map((issue) => {
+    const path = [...prefix, ...issue.path];
+    const index = path.length >= 2 && typeof path[1] === 'number' ? path[1] : undefined;
+    return { path: formatPath(path), message: issue.message, ...(index !== undefined ? { index } : {}) };
+  });
+}
+
+export function formatPath(path: readonly PropertyKey[]): string {
+  let out = '';
+  for (const part of path) {
+    if (typeof part === 'number') out += `[${part}]`;
+    else out += out === '' ? String(part) : `.${String(part)}`;
+  }
+  return out || '(body)';
+}
+
+export function parseWith<S extends z.ZodType>(schema: S, value: unknown, what: string): z.output<S> {
+  const result = schema.safeParse(value);
+  if (!result.success)
+    throw new ValidationError(`The ${what} is not valid.`, issueDetails(result.error.issues));
+  return result.data;
+}
+
+export async function readJson<S extends z.ZodType>(request: HttpRequest, schema: S): Promise<z.output<S>> {
+  const contentType = request.headers.get('content-type');
+  if (contentType !== null && !/^application\/([\w.+-]*\+)?json\b/i.test(contentType.trim())) {
+    throw new ServiceError('unsupported-media-type', 'Send the body as application/json.');
+  }
+  const declared = Number(request.headers.get('content-length') ?? '0');
+  if (declared > MAX_REQUEST_BYTES) throw tooLarge();
+  const bytes = Buffer.from(await request.arrayBuffer());
+  if (bytes.length > MAX_REQUEST_BYTES) throw tooLarge();
+  let body: unknown;
+  try {
+    body = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
+  } catch {
+    throw new ServiceError('malformed-json', 'The body is not valid UTF-8 JSON.');
+  }
+  return parseWith(schema, body, 'body');
+}
+
+function tooLarge(): ServiceError {
+  return new ServiceError('payload-too-large', `A request body may hold at most ${MAX_REQUEST_BYTES} bytes.`);
+}
+
+/** Query parameters as an object (a repeated parameter keeps its first value). */
+export function readQuery<S extends z.ZodType>(request: HttpRequest, schema: S): z.output<S> {
+  const query: Record<string, string> = {};
+  for (const [key, value] of request.query) if (!(key in query) && key !== 'code') query[key] = value;
+  return parseWith(schema, query, 'query');
+}
+
+/** Who made a change: the caller's own header, then App Service authentication, else anonymous. */
+export function actorOf(request: HttpRequest): string {
+  const actor =
+    request.headers.get('x-consent-actor')?.trim() ||
+    request.headers.get('x-ms-client-principal-name')?.trim();
+  if (!actor) return 'anonymous';
+  if (actor.length > 256) {
+    throw new ValidationError('The actor header is not valid.', [
+      { path: 'x-consent-actor', message: 'at most 256 characters' },
+    ]);
+  }
+  return actor;
+}

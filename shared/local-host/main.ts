@@ -1,0 +1,98 @@
+/* `npm start`: the service on http://localhost:7071 with its own Azurite, no Core Tools needed. */
+import { readdirSync, readFileSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+import { ConfigError, getConfig } from '../config';
+import { MAX_REQUEST_BYTES } from '../http';
+import { tableEndpointOf } from '../storage/tables';
+import { isListening, startAzurite, type RunningAzurite } from './azurite';
+import { installFunctionsCore } from './functions-core';
+import { createLocalHost } from './server';
+
+const projectRoot = resolve(__dirname, '..', '..', '..');
+
+/** The files package.json `main` names (a glob of the compiled functions, as the Functions host reads it). */
+function functionFiles(): string[] {
+  const pkg = JSON.parse(readFileSync(join(projectRoot, 'package.json'), 'utf8')) as { main: string };
+  const pattern = join(projectRoot, pkg.main);
+  const glob = new RegExp(
+    `^${basename(pattern)
+      .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+      .replace(/\*/g, '.*')}$`,
+  );
+  return readdirSync(dirname(pattern))
+    .filter((file) => glob.test(file))
+    .sort()
+    .map((file) => join(dirname(pattern), file));
+}
+
+function routePrefix(): string {
+  const host = JSON.parse(readFileSync(join(projectRoot, 'host.json'), 'utf8')) as {
+    extensions?: { http?: { routePrefix?: string } };
+  };
+  return host.extensions?.http?.routePrefix ?? 'api';
+}
+
+async function main(): Promise<void> {
+  const config = getConfig();
+  const log = (line: string) => process.stdout.write(`${new Date().toISOString()} ${line}\n`);
+
+  let azurite: RunningAzurite | undefined;
+  const endpoint = tableEndpointOf(config.AzureWebJobsStorage);
+  const isLocal = endpoint && ['127.0.0.1', 'localhost'].includes(endpoint.hostname);
+  if (isLocal && /UseDevelopmentStorage=true/i.test(config.AzureWebJobsStorage)) {
+    const port = Number(endpoint.port);
+    if (await isListening(endpoint.hostname, port)) {
+      log(`Using the table service already listening on ${endpoint.host}`);
+    } else {
+      azurite = await startAzurite({ port, location: resolve(projectRoot, config.AZURITE_LOCATION) });
+      log(`Started Azurite (tables) on ${endpoint.host}, data in ${config.AZURITE_LOCATION}/`);
+    }
+  }
+
+  const registrations = installFunctionsCore();
+  // Loaded the way the Functions host loads them: each file registers its functions with `app.http`.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  for (const file of functionFiles()) require(file);
+
+  // Tables, and the default profile, exist before the first request.
+  const { getServices } = await import('../runtime');
+  try {
+    await getServices().catalog.probe();
+  } catch {
+    log('Storage is not reachable yet; requests will answer 503 until it is.');
+  }
+
+  const server = createLocalHost({
+    registrations,
+    routePrefix: routePrefix(),
+    ...(config.LOCAL_FUNCTION_KEY ? { functionKey: config.LOCAL_FUNCTION_KEY } : {}),
+    maxBodyBytes: MAX_REQUEST_BYTES,
+    log,
+  });
+  server.keepAliveTimeout = 65_000;
+  await new Promise<void>((listening) => server.listen(config.PORT, '127.0.0.1', listening));
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : config.PORT;
+  log(`Consent service listening on http://127.0.0.1:${port}/api (${registrations.length} functions)`);
+
+  let stopping = false;
+  const stop = async () => {
+    if (stopping) return;
+    stopping = true;
+    server.closeAllConnections();
+    await new Promise((closed) => server.close(closed));
+    await azurite?.stop();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop());
+  process.on('SIGTERM', () => void stop());
+  if (config.EXIT_WITH_STDIN) {
+    process.stdin.on('end', () => void stop());
+    process.stdin.resume();
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof ConfigError ? error.message : error);
+  process.exit(1);
+});

@@ -1,0 +1,198 @@
+import { randomUUID, timingSafeEqual } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { HttpRequest, HttpResponse, InvocationContext, type HttpResponseInit } from '@azure/functions';
+import type { FunctionRegistration } from './functions-core';
+
+export interface LocalHostOptions {
+  registrations: readonly FunctionRegistration[];
+  routePrefix: string;
+  functionKey?: string;
+  maxBodyBytes: number;
+  log: (line: string) => void;
+}
+
+interface Route {
+  registration: FunctionRegistration;
+  methods: Set<string>;
+  authLevel: string;
+  pattern: RegExp;
+  params: string[];
+  literalSegments: number;
+}
+
+/** Functions route templates: `{name}`, `{name?}`, `{name:constraint}` and a catch-all `{*name}`. */
+export function compileRoute(
+  prefix: string,
+  template: string,
+): { pattern: RegExp; params: string[]; literalSegments: number } {
+  const params: string[] = [];
+  let literalSegments = 0;
+  const segments = [prefix, ...template.split('/')].filter((s) => s !== '');
+  let source = '';
+  for (const segment of segments) {
+    const param = /^\{(\*)?([A-Za-z_][A-Za-z0-9_]*)(?::[^}?]+)?(\?)?\}$/.exec(segment);
+    if (!param) {
+      literalSegments++;
+      source += `/${segment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`;
+      continue;
+    }
+    const [, catchAll, name, optional] = param;
+    params.push(name!);
+    const value = catchAll ? '(.*)' : '([^/]+)';
+    source += optional || catchAll ? `(?:/${value})?` : `/${value}`;
+  }
+  return { pattern: new RegExp(`^${source}/?$`, 'i'), params, literalSegments };
+}
+
+function keyMatches(given: string | null, expected: string): boolean {
+  if (!given) return false;
+  const a = Buffer.from(given);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+function problem(
+  res: ServerResponse,
+  status: number,
+  title: string,
+  detail: string,
+  headers: Record<string, string> = {},
+) {
+  const body = JSON.stringify({ type: 'about:blank', title, status, detail });
+  res.writeHead(status, { 'content-type': 'application/problem+json', ...headers });
+  res.end(body);
+}
+
+class BodyTooLarge extends Error {}
+
+async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+  const declared = Number(req.headers['content-length'] ?? '0');
+  if (declared > limit) throw new BodyTooLarge();
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > limit) throw new BodyTooLarge();
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+/**
+ * A small, faithful stand-in for the Functions host's HTTP front end: it routes to the `app.http`
+ * registrations with the library's own HttpRequest and InvocationContext objects.
+ */
+export function createLocalHost(options: LocalHostOptions): Server {
+  const routes: Route[] = options.registrations
+    .map((registration) => {
+      const trigger = Object.values(registration.bindings).find((b) => b.type === 'httpTrigger');
+      if (!trigger) return undefined;
+      const compiled = compileRoute(options.routePrefix, trigger.route ?? registration.name);
+      return {
+        registration,
+        methods: new Set(
+          (trigger.methods ?? ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS']).map((m) =>
+            m.toUpperCase(),
+          ),
+        ),
+        authLevel: trigger.authLevel ?? 'function',
+        ...compiled,
+      };
+    })
+    .filter((r): r is Route => r !== undefined)
+    .sort((a, b) => b.literalSegments - a.literalSegments);
+
+  return createServer((req, res) => {
+    const started = process.hrtime.bigint();
+    const url = new URL(req.url ?? '/', `http://${req.headers.host ?? 'localhost'}`);
+    const method = (req.method ?? 'GET').toUpperCase();
+    res.on('finish', () => {
+      const ms = Number(process.hrtime.bigint() - started) / 1e6;
+      // The path only: query strings carry addresses, which stay out of logs.
+      options.log(`${method} ${url.pathname} ${res.statusCode} ${ms.toFixed(1)}ms`);
+    });
+    void handle(req, res, url, method).catch(() => {
+      if (!res.headersSent) problem(res, 500, 'Internal error', 'The host could not complete the request.');
+      else res.destroy();
+    });
+  });
+
+  async function handle(req: IncomingMessage, res: ServerResponse, url: URL, method: string): Promise<void> {
+    let pathname: string;
+    try {
+      pathname = decodeURIComponent(url.pathname);
+    } catch {
+      return problem(res, 400, 'Bad request', 'The path is not valid.');
+    }
+    const matching = routes
+      .map((route) => ({ route, match: route.pattern.exec(pathname) }))
+      .filter((m): m is { route: Route; match: RegExpExecArray } => m.match !== null);
+    if (matching.length === 0) return problem(res, 404, 'Not found', 'No function serves this path.');
+    const found = matching.find((m) => m.route.methods.has(method));
+    if (!found) {
+      const allow = [...new Set(matching.flatMap((m) => [...m.route.methods]))].join(', ');
+      return problem(res, 405, 'Method not allowed', `Use ${allow}.`, { allow });
+    }
+    const { route, match } = found;
+    if (route.authLevel !== 'anonymous' && options.functionKey !== undefined) {
+      const given = req.headers['x-functions-key'];
+      const key = (Array.isArray(given) ? given[0] : given) ?? url.searchParams.get('code');
+      if (!keyMatches(key ?? null, options.functionKey)) {
+        return problem(
+          res,
+          401,
+          'Unauthorized',
+          'A valid function key is required (x-functions-key or code).',
+        );
+      }
+    }
+    let body: Buffer;
+    try {
+      body = await readBody(req, options.maxBodyBytes);
+    } catch (error) {
+      if (!(error instanceof BodyTooLarge)) throw error;
+      res.setHeader('connection', 'close');
+      return problem(
+        res,
+        413,
+        'Payload too large',
+        `A request body may hold at most ${options.maxBodyBytes} bytes.`,
+      );
+    }
+    const params: Record<string, string> = {};
+    route.params.forEach((name, i) => {
+      const value = match[i + 1];
+      if (value !== undefined) params[name] = value;
+    });
+    const headers: Record<string, string> = {};
+    for (const [name, value] of Object.entries(req.headers)) {
+      if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
+    }
+    const request = new HttpRequest({
+      method,
+      url: url.toString(),
+      headers,
+      params,
+      ...(body.length > 0 ? { body: { bytes: body } } : {}),
+    });
+    const invocationId = randomUUID();
+    const context = new InvocationContext({
+      invocationId,
+      functionName: route.registration.name,
+      logHandler: (level, ...args) => {
+        if (level === 'error' || level === 'warning')
+          options.log(`[${route.registration.name}] ${level}: ${args.map(String).join(' ')}`);
+      },
+    });
+    const result = (await route.registration.handler(request, context)) as
+      HttpResponseInit | HttpResponse | undefined;
+    const response = result instanceof HttpResponse ? result : new HttpResponse(result ?? {});
+    const payload = Buffer.from(await response.arrayBuffer());
+    const outHeaders: Record<string, string> = {};
+    response.headers.forEach((value, name) => {
+      outHeaders[name] = value;
+    });
+    res.writeHead(response.status, { ...outHeaders, 'content-length': String(payload.length) });
+    res.end(method === 'HEAD' ? undefined : payload);
+  }
+}

@@ -1,0 +1,40 @@
+import { getConfig, type Config } from './config';
+import { CatalogService } from './services/catalog-service';
+import { CheckService } from './services/check-service';
+import { ConsentService } from './services/consent-service';
+import { TableCatalogStore } from './storage/catalog-store';
+import { TableConsentStore } from './storage/consent-store';
+import { createTableClient, tableName } from './storage/tables';
+
+export interface Services {
+  config: Config;
+  catalog: CatalogService;
+  consents: ConsentService;
+  checks: CheckService;
+}
+
+export function createServices(config: Config): Services {
+  const catalog = new CatalogService(
+    new TableCatalogStore(createTableClient(config, tableName(config, 'Config'))),
+    config.PROFILE_CACHE_SECONDS * 1000,
+  );
+  const consents = new ConsentService(
+    new TableConsentStore(createTableClient(config, tableName(config, 'Consents'))),
+    catalog,
+    { defaultRegion: config.DEFAULT_PHONE_REGION, concurrency: config.STORAGE_CONCURRENCY },
+  );
+  return {
+    config,
+    catalog,
+    consents,
+    checks: new CheckService(consents, catalog, config.DEFAULT_PHONE_REGION),
+  };
+}
+
+let services: Services | undefined;
+
+/** The process-wide services, built on first use from the configuration read once. */
+export function getServices(): Services {
+  services ??= createServices(getConfig());
+  return services;
+}

@@ -1,0 +1,269 @@
+import { z } from 'zod';
+import { BLOCK_REASONS, TRACKING_REASONS } from './domain/evaluate';
+import {
+  AUDIENCES,
+  CHANNELS,
+  CONSENT_VALUES,
+  ENFORCEMENT_MODELS,
+  PURPOSE_TYPES,
+  REASONS,
+  SOURCES,
+  STATUSES,
+} from './domain/model';
+
+/** Limits of the contract, also listed in the README. */
+export const LIMITS = {
+  recordsPerUpsert: 1000,
+  messagesPerCheck: 1000,
+  membersPerLoad: 10_000,
+  contactPointsPerSubscriptionCenter: 20,
+  historyPageMax: 1000,
+  historyPageDefault: 50,
+  idLength: 64,
+  nameLength: 200,
+  textLength: 1000,
+  contactPointLength: 1024,
+  purposesPerProfile: 50,
+  topicsPerPurpose: 100,
+} as const;
+
+export const idSchema = z
+  .string()
+  .min(1)
+  .max(LIMITS.idLength)
+  .regex(
+    /^[A-Za-z0-9][A-Za-z0-9._-]*$/,
+    'letters, digits, ".", "_" and "-", starting with a letter or digit',
+  );
+
+const text = (max: number = LIMITS.textLength) => z.string().max(max);
+
+export const channelSchema = z.enum(CHANNELS);
+export const consentValueSchema = z.enum(CONSENT_VALUES);
+export const enforcementModelSchema = z.enum(ENFORCEMENT_MODELS);
+export const audienceSchema = z.enum(AUDIENCES);
+const contactPointSchema = z.string().min(1).max(LIMITS.contactPointLength);
+
+export const enforcementSchema = z.union([
+  enforcementModelSchema,
+  z.strictObject({
+    email: enforcementModelSchema,
+    sms: enforcementModelSchema,
+    voice: enforcementModelSchema,
+    custom: enforcementModelSchema,
+  }),
+]);
+
+export const topicSchema = z.object({ id: idSchema, name: text(LIMITS.nameLength).min(1) });
+
+export const purposeSchema = z.object({
+  id: idSchema,
+  name: text(LIMITS.nameLength).min(1),
+  type: z.enum(PURPOSE_TYPES),
+  enforcement: enforcementSchema,
+  topics: z.array(topicSchema).max(LIMITS.topicsPerPurpose).default([]),
+});
+
+export const profileBodySchema = z.object({
+  id: idSchema.optional().describe('ignored if equal to the path; a different id is a 400'),
+  name: text(LIMITS.nameLength).min(1),
+  companyAddress: text().optional(),
+  preferenceCenterUrl: z
+    .url({ protocol: /^https?$/ })
+    .max(2048)
+    .optional(),
+  purposes: z.array(purposeSchema).min(1).max(LIMITS.purposesPerProfile),
+});
+
+export const profileSchema = profileBodySchema.extend({ id: idSchema });
+export const profileParamsSchema = z.object({ profileId: idSchema });
+export const profileListSchema = z.object({ profiles: z.array(profileSchema) });
+
+export const settingsSchema = z.strictObject({ checkContactConsent: z.boolean() });
+
+const isoInstant = z.iso.datetime({ offset: true });
+
+export const consentRecordInputSchema = z.object({
+  channel: channelSchema,
+  contactPoint: contactPointSchema,
+  purposeId: idSchema,
+  topicId: idSchema.optional(),
+  value: consentValueSchema,
+  source: z.enum(SOURCES).default('internal'),
+  reason: z.enum(REASONS).default('noReasons'),
+  reasonDescription: text().optional(),
+  status: z.enum(STATUSES).default('active'),
+  owner: text(LIMITS.nameLength).optional(),
+  capturedAt: isoInstant.optional(),
+});
+export type ConsentRecordInput = z.infer<typeof consentRecordInputSchema>;
+
+const consentBatchSchema = z.object({
+  records: z.array(consentRecordInputSchema).min(1).max(LIMITS.recordsPerUpsert),
+});
+
+/** As documented: one record, or `{ records }`. */
+export const consentUpsertBodySchema = z.union([consentBatchSchema, consentRecordInputSchema]);
+
+/** What validates the body: a lone record is read as a batch of one, so errors name `records[i]`. */
+export const consentUpsertRequestSchema = z.preprocess(
+  (body) =>
+    typeof body === 'object' && body !== null && !Array.isArray(body) && !('records' in body)
+      ? { records: [body] }
+      : body,
+  consentBatchSchema,
+);
+
+export const consentRecordSchema = z.object({
+  channel: channelSchema,
+  contactPoint: z.string(),
+  purposeId: z.string(),
+  topicId: z.string().optional(),
+  value: consentValueSchema,
+  source: z.enum(SOURCES),
+  reason: z.enum(REASONS),
+  reasonDescription: z.string().optional(),
+  status: z.enum(STATUSES),
+  owner: z.string().optional(),
+  capturedAt: z.string(),
+  createdAt: z.string(),
+  modifiedAt: z.string(),
+  modifiedBy: z.string(),
+  version: z.string(),
+});
+export type ConsentRecord = z.infer<typeof consentRecordSchema>;
+
+export const upsertResultSchema = z.object({
+  index: z.number().int(),
+  outcome: z.enum(['created', 'updated', 'unchanged', 'stale']),
+  record: consentRecordSchema,
+});
+export type UpsertResult = z.infer<typeof upsertResultSchema>;
+export const upsertResponseSchema = z.object({ results: z.array(upsertResultSchema) });
+
+export const contactPointQuerySchema = z.object({ channel: channelSchema, contactPoint: contactPointSchema });
+export const contactPointConsentsSchema = z.object({
+  channel: channelSchema,
+  contactPoint: z.string(),
+  records: z.array(consentRecordSchema),
+});
+
+export const historyQuerySchema = contactPointQuerySchema.extend({
+  purposeId: idSchema.optional(),
+  topicId: idSchema.optional(),
+  limit: z.coerce.number().int().min(1).max(LIMITS.historyPageMax).default(LIMITS.historyPageDefault),
+  continuationToken: z.string().min(1).max(200).optional(),
+});
+
+export const historyEntrySchema = z.object({
+  at: z.string(),
+  actor: z.string(),
+  purposeId: z.string(),
+  topicId: z.string().optional(),
+  before: consentRecordSchema.nullable(),
+  after: consentRecordSchema,
+  source: z.enum(SOURCES),
+});
+export const historyResponseSchema = z.object({
+  entries: z.array(historyEntrySchema),
+  continuationToken: z.string().optional(),
+});
+
+const flag = z.boolean().optional();
+export const contactFlagsSchema = z.object({ doNotEmail: flag, doNotBulkEmail: flag, doNotTrack: flag });
+
+export const checkMessageSchema = z.object({
+  messageId: z.string().min(1).max(200),
+  channel: channelSchema,
+  contactPoint: contactPointSchema,
+  profileId: idSchema,
+  purposeId: idSchema,
+  topicId: idSchema.optional(),
+  audience: audienceSchema.default('contact'),
+  contact: contactFlagsSchema.optional(),
+});
+
+export const checkBodySchema = z.object({
+  messages: z
+    .array(checkMessageSchema)
+    .min(1)
+    .max(LIMITS.messagesPerCheck)
+    .superRefine((messages, ctx) => {
+      const seen = new Set<string>();
+      messages.forEach((m, i) => {
+        if (seen.has(m.messageId)) {
+          ctx.addIssue({
+            code: 'custom',
+            path: [i, 'messageId'],
+            message: 'messageId is not unique in the batch',
+          });
+        }
+        seen.add(m.messageId);
+      });
+    }),
+});
+export type CheckBody = z.infer<typeof checkBodySchema>;
+
+const nullableValue = consentValueSchema.nullable();
+const nullableModel = enforcementModelSchema.nullable();
+
+export const decisionSchema = z.object({
+  messageId: z.string(),
+  decision: z.enum(['sent', 'blocked']),
+  tracked: z.boolean(),
+  reasons: z.array(z.enum(BLOCK_REASONS)),
+  trackingReasons: z.array(z.enum(TRACKING_REASONS)),
+  consent: z.object({ purpose: nullableValue, topic: nullableValue.optional(), tracking: nullableValue }),
+  enforcement: z.object({ purpose: nullableModel, tracking: nullableModel }),
+});
+export const checkResponseSchema = z.object({ decisions: z.array(decisionSchema) });
+
+/** Query-string booleans: `true`/`false` (also 1/0, yes/no). */
+const queryFlag = z.stringbool().optional();
+export const queryFlagsSchema = z.object({
+  doNotEmail: queryFlag,
+  doNotBulkEmail: queryFlag,
+  doNotTrack: queryFlag,
+});
+
+export const contactabilityQuerySchema = contactPointQuerySchema
+  .extend({ profileId: idSchema, audience: audienceSchema.default('contact') })
+  .extend(queryFlagsSchema.shape);
+
+const willSend = { consent: nullableValue, willSend: z.boolean(), reasons: z.array(z.enum(BLOCK_REASONS)) };
+export const contactabilitySchema = z.object({
+  channel: channelSchema,
+  contactPoint: z.string(),
+  profileId: z.string(),
+  purposes: z.array(
+    z.object({
+      purposeId: z.string(),
+      type: z.enum(PURPOSE_TYPES),
+      enforcement: enforcementModelSchema,
+      ...willSend,
+      topics: z.array(z.object({ topicId: z.string(), ...willSend })),
+    }),
+  ),
+  tracking: z.object({
+    purposeId: z.string(),
+    enforcement: enforcementModelSchema,
+    consent: nullableValue,
+    willTrack: z.boolean(),
+    reasons: z.array(z.enum(TRACKING_REASONS)),
+  }),
+});
+
+export const healthSchema = z.object({
+  status: z.enum(['ok', 'degraded']),
+  storage: z.enum(['ok', 'unavailable']),
+});
+
+export const problemSchema = z.object({
+  type: z.string(),
+  title: z.string(),
+  status: z.number().int(),
+  detail: z.string(),
+  errors: z
+    .array(z.object({ path: z.string(), message: z.string(), index: z.number().int().optional() }))
+    .optional(),
+});

@@ -1,0 +1,100 @@
+import { buildCatalog, type Catalog } from '../domain/catalog';
+import type { Profile, Settings } from '../domain/model';
+import { idsTakenByOthers, profileShapeProblems } from '../domain/profile-rules';
+import { ConflictError, NotFoundError, StorageContentionError, ValidationError } from '../errors';
+import type { CatalogStore } from '../storage/catalog-store';
+import { WriteConflict } from '../storage/consent-store';
+
+const MAX_WRITE_ATTEMPTS = 10;
+
+/**
+ * Profiles and the environment switch, cached for at most `ttlMs` (the README states the bound).
+ * Consent records are never cached; this is the only cache in the service.
+ */
+export class CatalogService {
+  private cached: { catalog: Catalog; expires: number } | undefined;
+  private loading: Promise<Catalog> | undefined;
+
+  constructor(
+    private readonly store: CatalogStore,
+    private readonly ttlMs: number,
+    private readonly clock: () => number = Date.now,
+  ) {}
+
+  async current(): Promise<Catalog> {
+    if (this.cached && this.clock() < this.cached.expires) return this.cached.catalog;
+    // Concurrent requests share one refresh.
+    this.loading ??= this.load().finally(() => {
+      this.loading = undefined;
+    });
+    return this.loading;
+  }
+
+  private async load(): Promise<Catalog> {
+    await this.store.ready();
+    const [{ profiles }, settings] = await Promise.all([
+      this.store.readProfiles(),
+      this.store.readSettings(),
+    ]);
+    const catalog = buildCatalog(profiles, settings);
+    this.cached = { catalog, expires: this.clock() + this.ttlMs };
+    return catalog;
+  }
+
+  /** A real round trip to storage, bypassing the cache: for the health check. */
+  async probe(): Promise<void> {
+    await this.store.ready();
+    await this.store.readSettings();
+  }
+
+  invalidate(): void {
+    this.cached = undefined;
+  }
+
+  async listProfiles(): Promise<Profile[]> {
+    return [...(await this.current()).profiles.values()];
+  }
+
+  async getProfile(profileId: string): Promise<Profile> {
+    const profile = (await this.current()).profiles.get(profileId);
+    if (!profile) throw new NotFoundError(`There is no profile "${profileId}".`);
+    return profile;
+  }
+
+  /** Creates or replaces a profile; ids stay unique across profiles even with concurrent writers. */
+  async putProfile(profile: Profile): Promise<{ created: boolean; profile: Profile }> {
+    const shape = profileShapeProblems(profile);
+    if (shape.length > 0) throw new ValidationError('The profile is not valid.', shape);
+    await this.store.ready();
+    for (let attempt = 0; attempt < MAX_WRITE_ATTEMPTS; attempt++) {
+      const { profiles, etag } = await this.store.readProfiles();
+      const taken = idsTakenByOthers(profile, profiles);
+      if (taken.length > 0)
+        throw new ConflictError('Purpose and topic ids must be unique across profiles.', taken);
+      const created = !profiles.some((p) => p.id === profile.id);
+      const next = created
+        ? [...profiles, profile]
+        : profiles.map((p) => (p.id === profile.id ? profile : p));
+      try {
+        await this.store.writeProfiles(next, etag);
+      } catch (error) {
+        if (error instanceof WriteConflict) continue;
+        throw error;
+      }
+      this.invalidate();
+      return { created, profile };
+    }
+    throw new StorageContentionError();
+  }
+
+  async getSettings(): Promise<Settings> {
+    return (await this.current()).settings;
+  }
+
+  async putSettings(settings: Settings): Promise<Settings> {
+    await this.store.ready();
+    await this.store.writeSettings(settings);
+    this.invalidate();
+    return settings;
+  }
+}

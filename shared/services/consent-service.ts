@@ -1,0 +1,225 @@
+import { randomInt } from 'node:crypto';
+import { setTimeout as delay } from 'node:timers/promises';
+import { mapLimit } from '../concurrency';
+import type { Catalog } from '../domain/catalog';
+import { applyConsentWrite, type ConsentWrite } from '../domain/consent-change';
+import { normalizeContactPoint } from '../domain/contact-point';
+import { consentKey, type Channel, type StoredConsent } from '../domain/model';
+import { StorageContentionError, ValidationError, type ErrorDetail } from '../errors';
+import type { ConsentRecord, ConsentRecordInput, UpsertResult } from '../schemas';
+import {
+  MAX_ENTRIES_PER_COMMIT,
+  WriteConflict,
+  type ConsentStore,
+  type ContactPoint,
+  type ContactPointState,
+  type HistoryEntry,
+  type HistoryQuery,
+} from '../storage/consent-store';
+import type { CatalogService } from './catalog-service';
+
+const MAX_COMMIT_ATTEMPTS = 64;
+/** A capturedAt this far ahead of our clock is a client bug that would make every later write stale. */
+const MAX_CLOCK_SKEW_MS = 5 * 60 * 1000;
+
+export interface ConsentServiceOptions {
+  defaultRegion: string;
+  concurrency: number;
+  clock?: () => Date;
+}
+
+interface PendingWrite {
+  index: number;
+  write: ConsentWrite;
+}
+
+export function toApiRecord(contactPoint: ContactPoint, record: StoredConsent): ConsentRecord {
+  return { channel: contactPoint.channel, contactPoint: contactPoint.address, ...record };
+}
+
+export class ConsentService {
+  private readonly clock: () => Date;
+
+  constructor(
+    private readonly store: ConsentStore,
+    private readonly catalog: CatalogService,
+    private readonly options: ConsentServiceOptions,
+  ) {
+    this.clock = options.clock ?? (() => new Date());
+  }
+
+  /** The normalized contact point, or a validation error naming `path`. */
+  contactPoint(channel: Channel, raw: string, path = 'contactPoint', index?: number): ContactPoint {
+    const normalized = normalizeContactPoint(channel, raw, this.options.defaultRegion);
+    if (!normalized.ok) {
+      throw new ValidationError('The contact point is not valid.', [
+        { path, message: normalized.message, ...(index !== undefined ? { index } : {}) },
+      ]);
+    }
+    return { channel, address: normalized.address };
+  }
+
+  async read(
+    channel: Channel,
+    raw: string,
+  ): Promise<{ contactPoint: ContactPoint; records: ConsentRecord[] }> {
+    const contactPoint = this.contactPoint(channel, raw);
+    await this.store.ready();
+    const state = await this.store.read(contactPoint);
+    const records = [...state.records.values()]
+      .sort(
+        (a, b) => a.purposeId.localeCompare(b.purposeId) || (a.topicId ?? '').localeCompare(b.topicId ?? ''),
+      )
+      .map((r) => toApiRecord(contactPoint, r));
+    return { contactPoint, records };
+  }
+
+  /** The stored consent of several contact points, one point read each, in flight together (bounded). */
+  async readMany(contactPoints: readonly ContactPoint[]): Promise<ContactPointState[]> {
+    await this.store.ready();
+    return mapLimit(contactPoints, this.options.concurrency, (cp) => this.store.read(cp));
+  }
+
+  async history(channel: Channel, raw: string, query: HistoryQuery) {
+    const contactPoint = this.contactPoint(channel, raw);
+    await this.store.ready();
+    const page = await this.store.history(contactPoint, query);
+    return {
+      entries: page.entries.map((e) => ({
+        at: e.at,
+        actor: e.actor,
+        purposeId: e.purposeId,
+        ...(e.topicId !== undefined ? { topicId: e.topicId } : {}),
+        before: e.before ? toApiRecord(contactPoint, e.before) : null,
+        after: toApiRecord(contactPoint, e.after),
+        source: e.source,
+      })),
+      ...(page.continuationToken ? { continuationToken: page.continuationToken } : {}),
+    };
+  }
+
+  /**
+   * Validates every record first (nothing is written if one is bad), then applies the writes per
+   * contact point: each change and its history entry in one transaction, retried on ETag conflicts.
+   */
+  async upsert(inputs: readonly ConsentRecordInput[], actor: string): Promise<UpsertResult[]> {
+    const catalog = await this.catalog.current();
+    const receivedAt = this.clock();
+    const problems: ErrorDetail[] = [];
+    const groups = new Map<string, { contactPoint: ContactPoint; writes: PendingWrite[] }>();
+
+    inputs.forEach((input, index) => {
+      const found = this.validate(input, index, catalog, receivedAt, problems);
+      if (!found) return;
+      const key = `${found.contactPoint.channel}\u0000${found.contactPoint.address}`;
+      const group = groups.get(key) ?? { contactPoint: found.contactPoint, writes: [] };
+      group.writes.push({ index, write: found.write });
+      groups.set(key, group);
+    });
+    if (problems.length > 0)
+      throw new ValidationError('Some records are not valid; nothing was written.', problems);
+
+    await this.store.ready();
+    const results = new Array<UpsertResult>(inputs.length);
+    await mapLimit([...groups.values()], this.options.concurrency, async ({ contactPoint, writes }) => {
+      for (const result of await this.applyToContactPoint(contactPoint, writes, actor))
+        results[result.index] = result;
+    });
+    return results;
+  }
+
+  private validate(
+    input: ConsentRecordInput,
+    index: number,
+    catalog: Catalog,
+    receivedAt: Date,
+    problems: ErrorDetail[],
+  ): { contactPoint: ContactPoint; write: ConsentWrite } | undefined {
+    const before = problems.length;
+    const problem = (path: string, message: string) => problems.push({ index, path, message });
+    const normalized = normalizeContactPoint(input.channel, input.contactPoint, this.options.defaultRegion);
+    if (!normalized.ok) problem('contactPoint', normalized.message);
+    const purpose = catalog.purposes.get(input.purposeId);
+    if (!purpose) problem('purposeId', `there is no purpose "${input.purposeId}"`);
+    if (input.topicId !== undefined) {
+      const topic = catalog.topics.get(input.topicId);
+      if (!topic) problem('topicId', `there is no topic "${input.topicId}"`);
+      else if (purpose && topic.purpose.id !== purpose.purpose.id) {
+        problem('topicId', `topic "${input.topicId}" is not under purpose "${input.purposeId}"`);
+      }
+    }
+    if (
+      input.capturedAt !== undefined &&
+      Date.parse(input.capturedAt) > receivedAt.getTime() + MAX_CLOCK_SKEW_MS
+    ) {
+      problem('capturedAt', 'is in the future');
+    }
+    if (problems.length > before || !normalized.ok) return undefined;
+    return {
+      contactPoint: { channel: input.channel, address: normalized.address },
+      write: {
+        purposeId: input.purposeId,
+        ...(input.topicId !== undefined ? { topicId: input.topicId } : {}),
+        value: input.value,
+        source: input.source,
+        reason: input.reason,
+        ...(input.reasonDescription !== undefined ? { reasonDescription: input.reasonDescription } : {}),
+        status: input.status,
+        ...(input.owner !== undefined ? { owner: input.owner } : {}),
+        capturedAt: new Date(input.capturedAt ?? receivedAt).toISOString(),
+      },
+    };
+  }
+
+  private async applyToContactPoint(
+    contactPoint: ContactPoint,
+    writes: readonly PendingWrite[],
+    actor: string,
+  ): Promise<UpsertResult[]> {
+    const results: UpsertResult[] = [];
+    let remaining = writes;
+    for (let attempt = 0; remaining.length > 0; attempt++) {
+      if (attempt >= MAX_COMMIT_ATTEMPTS) throw new StorageContentionError();
+      if (attempt > 0) await delay(randomInt(1, 5 + Math.min(attempt, 20) * 5));
+      const state = await this.store.read(contactPoint);
+      const records = new Map(state.records);
+      const entries: HistoryEntry[] = [];
+      const pending: UpsertResult[] = [];
+      let taken = 0;
+      for (const { index, write } of remaining) {
+        if (entries.length === MAX_ENTRIES_PER_COMMIT) break;
+        const key = consentKey(write.purposeId, write.topicId);
+        const now = this.clock().toISOString();
+        const sequence = state.sequence + entries.length + 1;
+        const applied = applyConsentWrite(records.get(key), write, { now, actor, version: String(sequence) });
+        if (applied.outcome === 'created' || applied.outcome === 'updated') {
+          records.set(key, applied.record);
+          entries.push({
+            sequence,
+            at: now,
+            actor,
+            purposeId: write.purposeId,
+            ...(write.topicId !== undefined ? { topicId: write.topicId } : {}),
+            source: write.source,
+            before: applied.before,
+            after: applied.record,
+          });
+        }
+        pending.push({ index, outcome: applied.outcome, record: toApiRecord(contactPoint, applied.record) });
+        taken++;
+      }
+      if (entries.length > 0) {
+        try {
+          await this.store.commit(contactPoint, state, records, entries);
+        } catch (error) {
+          if (error instanceof WriteConflict) continue;
+          throw error;
+        }
+      }
+      results.push(...pending);
+      remaining = remaining.slice(taken);
+      attempt = -1;
+    }
+    return results;
+  }
+}

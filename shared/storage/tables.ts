@@ -1,0 +1,116 @@
+import { TableClient, type TableServiceClientOptions } from '@azure/data-tables';
+import type { Config } from '../config';
+import { ServiceError, StorageUnavailableError } from '../errors';
+
+/** Azurite's well-known development account, what `UseDevelopmentStorage=true` stands for. */
+const DEVELOPMENT_STORAGE =
+  'DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;' +
+  'AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;' +
+  'TableEndpoint=http://127.0.0.1:10002/devstoreaccount1;';
+
+export function resolveConnectionString(connection: string): string {
+  return /^\s*UseDevelopmentStorage\s*=\s*true\s*;?\s*$/i.test(connection) ? DEVELOPMENT_STORAGE : connection;
+}
+
+/** The table endpoint's host and port, for the local host to decide whether to start Azurite. */
+export function tableEndpointOf(connection: string): URL | undefined {
+  const match = /(?:^|;)\s*TableEndpoint\s*=\s*([^;]+)/i.exec(resolveConnectionString(connection));
+  return match?.[1] ? new URL(match[1].trim()) : undefined;
+}
+
+export function createTableClient(config: Config, tableName: string): TableClient {
+  const options: TableServiceClientOptions = {
+    allowInsecureConnection: true,
+    // A dead store must fail in bounded time: few, short retries and a per-try timeout.
+    retryOptions: { maxRetries: config.STORAGE_MAX_RETRIES, retryDelayInMs: 100, maxRetryDelayInMs: 1000 },
+    additionalPolicies: [
+      {
+        position: 'perRetry',
+        policy: {
+          name: 'consentStorageTimeout',
+          sendRequest: (request, next) => {
+            request.timeout = config.STORAGE_TIMEOUT_MS;
+            return next(request);
+          },
+        },
+      },
+    ],
+    userAgentOptions: { userAgentPrefix: 'consent-service' },
+  };
+  try {
+    return TableClient.fromConnectionString(
+      resolveConnectionString(config.AzureWebJobsStorage),
+      tableName,
+      options,
+    );
+  } catch {
+    throw new StorageUnavailableError('The storage connection string (AzureWebJobsStorage) cannot be used.');
+  }
+}
+
+export function tableName(config: Config, suffix: string): string {
+  return `${config.CONSENT_TABLE_PREFIX}${suffix}`;
+}
+
+/** The HTTP status a storage call failed with, if the service answered at all. */
+export function storageStatus(error: unknown): number | undefined {
+  if (typeof error === 'object' && error !== null && 'statusCode' in error) {
+    const status = (error as { statusCode?: unknown }).statusCode;
+    if (typeof status === 'number') return status;
+  }
+  return undefined;
+}
+
+/**
+ * The one place storage SDK errors are translated: anything the caller has not handled by status
+ * code becomes "storage unavailable", so no SDK error, URL or key ever leaks past the storage module.
+ */
+export function toServiceError(error: unknown): ServiceError {
+  if (error instanceof ServiceError) return error;
+  return new StorageUnavailableError();
+}
+
+/** Runs a storage call, mapping failures by status: `handled` returns a value for the statuses it knows. */
+export async function storageCall<T>(
+  call: () => Promise<T>,
+  handled: Partial<Record<number, () => T>> = {},
+): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    const status = storageStatus(error);
+    const fallback = status === undefined ? undefined : handled[status];
+    if (fallback) return fallback();
+    throw toServiceError(error);
+  }
+}
+
+/** Creates a table if it is missing (409 means it already exists). */
+export async function ensureTable(client: TableClient): Promise<void> {
+  await storageCall(() => client.createTable(), { 409: () => undefined });
+}
+
+/** Splits a long string into chunks that each fit one Table Storage string property (64 KiB UTF-16). */
+export const CHUNK_CHARS = 30_000;
+
+/** JSON with every non-ASCII character escaped, so chunk boundaries never split a surrogate pair. */
+export function asciiJson(value: unknown): string {
+  return JSON.stringify(value).replace(
+    /[\u007f-\uffff]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
+}
+
+export function toChunks(text: string, prefix: string): Record<string, string> {
+  const chunks: Record<string, string> = {};
+  for (let i = 0, n = 0; i < text.length || n === 0; i += CHUNK_CHARS, n++) {
+    chunks[`${prefix}${n}`] = text.slice(i, i + CHUNK_CHARS);
+  }
+  return chunks;
+}
+
+export function fromChunks(entity: Record<string, unknown>, prefix: string): string {
+  let text = '';
+  for (let n = 0; typeof entity[`${prefix}${n}`] === 'string'; n++) text += entity[`${prefix}${n}`] as string;
+  return text;
+}
