@@ -1,6 +1,9 @@
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import type { z } from 'zod';
 import { ServiceError, ValidationError, type ErrorCode, type ErrorDetail } from './errors';
+import { parseWith } from './validation';
+
+export { parseWith };
 
 /** The largest request body any route accepts; the local host enforces it too. */
 export const MAX_REQUEST_BYTES = 4 * 1024 * 1024;
@@ -73,34 +76,6 @@ export async function respond(
   } catch (error) {
     return toProblem(error, context);
   }
-}
-
-/** zod issues as contract errors: `records[3].contactPoint`, with the batch index when there is one. */
-export function issueDetails(
-  issues: readonly z.core.$ZodIssue[],
-  prefix: readonly PropertyKey[] = [],
-): ErrorDetail[] {
-  return issues.map((issue) => {
-    const path = [...prefix, ...issue.path];
-    const index = path.length >= 2 && typeof path[1] === 'number' ? path[1] : undefined;
-    return { path: formatPath(path), message: issue.message, ...(index !== undefined ? { index } : {}) };
-  });
-}
-
-export function formatPath(path: readonly PropertyKey[]): string {
-  let out = '';
-  for (const part of path) {
-    if (typeof part === 'number') out += `[${part}]`;
-    else out += out === '' ? String(part) : `.${String(part)}`;
-  }
-  return out || '(body)';
-}
-
-export function parseWith<S extends z.ZodType>(schema: S, value: unknown, what: string): z.output<S> {
-  const result = schema.safeParse(value);
-  if (!result.success)
-    throw new ValidationError(`The ${what} is not valid.`, issueDetails(result.error.issues));
-  return result.data;
 }
 
 export async function readJson<S extends z.ZodType>(request: HttpRequest, schema: S): Promise<z.output<S>> {

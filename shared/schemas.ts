@@ -105,13 +105,16 @@ const consentBatchSchema = z.object({
 /** As documented: one record, or `{ records }`. */
 export const consentUpsertBodySchema = z.union([consentBatchSchema, consentRecordInputSchema]);
 
-/** What validates the body: a lone record is read as a batch of one, so errors name `records[i]`. */
+/**
+ * What validates the envelope: a lone record is read as a batch of one, so errors name `records[i]`.
+ * Each record is then validated on its own, so one response names every bad record and path.
+ */
 export const consentUpsertRequestSchema = z.preprocess(
   (body) =>
     typeof body === 'object' && body !== null && !Array.isArray(body) && !('records' in body)
       ? { records: [body] }
       : body,
-  consentBatchSchema,
+  z.object({ records: z.array(z.unknown()).min(1).max(LIMITS.recordsPerUpsert) }),
 );
 
 export const consentRecordSchema = z.object({

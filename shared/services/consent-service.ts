@@ -6,7 +6,13 @@ import { applyConsentWrite, type ConsentWrite } from '../domain/consent-change';
 import { normalizeContactPoint } from '../domain/contact-point';
 import { consentKey, type Channel, type StoredConsent } from '../domain/model';
 import { StorageContentionError, ValidationError, type ErrorDetail } from '../errors';
-import type { ConsentRecord, ConsentRecordInput, UpsertResult } from '../schemas';
+import { itemIssueDetails } from '../validation';
+import {
+  consentRecordInputSchema,
+  type ConsentRecord,
+  type ConsentRecordInput,
+  type UpsertResult,
+} from '../schemas';
 import {
   MAX_ENTRIES_PER_COMMIT,
   WriteConflict,
@@ -102,14 +108,19 @@ export class ConsentService {
    * Validates every record first (nothing is written if one is bad), then applies the writes per
    * contact point: each change and its history entry in one transaction, retried on ETag conflicts.
    */
-  async upsert(inputs: readonly ConsentRecordInput[], actor: string): Promise<UpsertResult[]> {
+  async upsert(inputs: readonly unknown[], actor: string): Promise<UpsertResult[]> {
     const catalog = await this.catalog.current();
     const receivedAt = this.clock();
     const problems: ErrorDetail[] = [];
     const groups = new Map<string, { contactPoint: ContactPoint; writes: PendingWrite[] }>();
 
-    inputs.forEach((input, index) => {
-      const found = this.validate(input, index, catalog, receivedAt, problems);
+    inputs.forEach((raw, index) => {
+      const parsed = consentRecordInputSchema.safeParse(raw);
+      if (!parsed.success) {
+        problems.push(...itemIssueDetails(parsed.error.issues, 'records', index));
+        return;
+      }
+      const found = this.validate(parsed.data, index, catalog, receivedAt, problems);
       if (!found) return;
       const key = `${found.contactPoint.channel}\u0000${found.contactPoint.address}`;
       const group = groups.get(key) ?? { contactPoint: found.contactPoint, writes: [] };
@@ -136,7 +147,8 @@ export class ConsentService {
     problems: ErrorDetail[],
   ): { contactPoint: ContactPoint; write: ConsentWrite } | undefined {
     const before = problems.length;
-    const problem = (path: string, message: string) => problems.push({ index, path, message });
+    const problem = (field: string, message: string) =>
+      problems.push({ index, path: `records[${index}].${field}`, message });
     const normalized = normalizeContactPoint(input.channel, input.contactPoint, this.options.defaultRegion);
     if (!normalized.ok) problem('contactPoint', normalized.message);
     const purpose = catalog.purposes.get(input.purposeId);
