@@ -43,7 +43,6 @@ describe('normalizeContactPoint', () => {
       '(425) 555-0100',
       '425.555.0100',
       '+1 425 555 0100',
-      '001 425 555 0100',
       '+14255550100',
     ]) {
       expect(norm('sms', spelling)).toEqual({ ok: true, channel: 'sms', address: '+14255550100' });
