@@ -1,5 +1,6 @@
 import { getConfig, type Config } from './config';
 import { CatalogService } from './services/catalog-service';
+import { CenterService } from './services/center-service';
 import { CheckService } from './services/check-service';
 import { ConsentService } from './services/consent-service';
 import { TableCatalogStore } from './storage/catalog-store';
@@ -11,6 +12,7 @@ export interface Services {
   catalog: CatalogService;
   consents: ConsentService;
   checks: CheckService;
+  centers: CenterService;
 }
 
 export function createServices(config: Config): Services {
@@ -28,6 +30,7 @@ export function createServices(config: Config): Services {
     catalog,
     consents,
     checks: new CheckService(consents, catalog, config.DEFAULT_PHONE_REGION),
+    centers: new CenterService(consents, catalog, config.DEFAULT_PHONE_REGION),
   };
 }
 

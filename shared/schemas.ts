@@ -36,7 +36,11 @@ export const idSchema = z
     'letters, digits, ".", "_" and "-", starting with a letter or digit',
   );
 
-const text = (max: number = LIMITS.textLength) => z.string().max(max);
+const text = (max: number = LIMITS.textLength) =>
+  z
+    .string()
+    .max(max)
+    .refine((s) => s.isWellFormed(), 'must be well-formed Unicode (no lone surrogates)');
 
 export const channelSchema = z.enum(CHANNELS);
 export const consentValueSchema = z.enum(CONSENT_VALUES);
@@ -270,3 +274,108 @@ export const problemSchema = z.object({
     .array(z.object({ path: z.string(), message: z.string(), index: z.number().int().optional() }))
     .optional(),
 });
+
+// Subscription center, preference center and load consent.
+
+export const subscriptionCenterQuerySchema = z
+  .object({
+    profileId: idSchema,
+    contactPoints: z
+      .string()
+      .max((LIMITS.contactPointLength + 1) * LIMITS.contactPointsPerSubscriptionCenter)
+      .describe('the email addresses of the contact, separated by commas')
+      .transform((list) => list.split(',').map((address) => address.trim()))
+      .pipe(
+        z
+          .array(z.string().min(1, 'an empty address').max(LIMITS.contactPointLength))
+          .min(1)
+          .max(LIMITS.contactPointsPerSubscriptionCenter),
+      ),
+  })
+  .extend(queryFlagsSchema.shape);
+
+export const subscriptionCenterSchema = z.object({
+  doNotEmail: z.boolean(),
+  doNotBulkEmail: z.boolean(),
+  doNotTrack: z.boolean(),
+});
+
+export const subscriptionCenterBodySchema = z.object({
+  profileId: idSchema,
+  contactPoints: z
+    .array(contactPointSchema)
+    .min(1)
+    .max(LIMITS.contactPointsPerSubscriptionCenter)
+    .describe('every email address of the contact'),
+  doNotEmail: z.boolean(),
+  doNotBulkEmail: z.boolean(),
+  doNotTrack: z.boolean(),
+});
+export type SubscriptionCenterBody = z.infer<typeof subscriptionCenterBodySchema>;
+
+export const preferenceCenterQuerySchema = contactabilityQuerySchema;
+
+export const preferenceCenterSchema = z.object({
+  purposes: z.array(
+    z.object({
+      purposeId: z.string(),
+      type: z.enum(PURPOSE_TYPES),
+      optedIn: z.boolean(),
+      topics: z.array(z.object({ topicId: z.string(), optedIn: z.boolean() })),
+    }),
+  ),
+  tracking: z.object({ purposeId: z.string(), optedIn: z.boolean() }),
+});
+
+export const preferenceChoiceSchema = z.object({
+  purposeId: idSchema,
+  topicId: idSchema.optional(),
+  value: consentValueSchema,
+});
+
+export const preferenceCenterBodySchema = z.object({
+  profileId: idSchema,
+  channel: channelSchema,
+  contactPoint: contactPointSchema,
+  choices: z.array(preferenceChoiceSchema).min(1).max(LIMITS.recordsPerUpsert),
+});
+export type PreferenceCenterBody = z.infer<typeof preferenceCenterBodySchema>;
+
+export const loadMemberSchema = z.object({
+  email: contactPointSchema,
+  doNotEmail: flag,
+  doNotBulkEmail: flag,
+  doNotTrack: flag,
+});
+
+const loadTargetShape = {
+  profileId: idSchema,
+  purposeId: idSchema.describe('a commercial or transactional purpose of the profile'),
+  topicId: idSchema.optional().describe('load into this topic of the purpose instead of the purpose itself'),
+  from: z.enum(['contacts', 'leads', 'list']),
+  value: z
+    .enum(['optedIn', 'optedOut'])
+    .optional()
+    .describe('required for a list, refused for contacts and leads'),
+};
+
+/** As documented; members with a blocking flag opt their address out. */
+export const loadBodySchema = z.object({
+  ...loadTargetShape,
+  members: z.array(loadMemberSchema).min(1).max(LIMITS.membersPerLoad),
+});
+
+/** What validates the envelope; each member is then validated on its own so one 400 names them all. */
+export const loadRequestSchema = z.object({
+  ...loadTargetShape,
+  members: z.array(z.unknown()).min(1).max(LIMITS.membersPerLoad),
+});
+export type LoadRequest = z.infer<typeof loadRequestSchema>;
+
+const loadCountsSchema = z.object({
+  created: z.number().int(),
+  updated: z.number().int(),
+  unchanged: z.number().int(),
+});
+export const loadResponseSchema = z.object({ consent: loadCountsSchema, tracking: loadCountsSchema });
+export type LoadCounts = z.infer<typeof loadResponseSchema>;

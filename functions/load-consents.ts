@@ -1,0 +1,18 @@
+import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
+import { operations } from '../shared/api';
+import { actorOf, json, readJson, respond } from '../shared/http';
+import { getServices } from '../shared/runtime';
+import { loadRequestSchema } from '../shared/schemas';
+
+export async function loadConsents(
+  request: HttpRequest,
+  context: InvocationContext,
+): Promise<HttpResponseInit> {
+  return respond(context, async () => {
+    const body = await readJson(request, loadRequestSchema);
+    return json(await getServices().centers.load(body, actorOf(request)));
+  });
+}
+
+const op = operations.loadConsents;
+app.http(op.name, { methods: [op.method], route: op.route, authLevel: op.authLevel, handler: loadConsents });

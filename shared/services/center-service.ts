@@ -1,0 +1,220 @@
+import type { Catalog } from '../domain/catalog';
+import {
+  loadRows,
+  preferenceChoiceProblems,
+  preferencePrefill,
+  resolveLoadTarget,
+  subscriptionPrefill,
+  subscriptionSubmitValues,
+  type LoadMember,
+  type PreferencePrefill,
+  type SubscriptionFlags,
+} from '../domain/centers';
+import { normalizeContactPoint } from '../domain/contact-point';
+import type { Channel, ConsentValue, ContactFlags, Profile, Source } from '../domain/model';
+import { NotFoundError, ValidationError, type ErrorDetail } from '../errors';
+import {
+  LIMITS,
+  loadMemberSchema,
+  type LoadCounts,
+  type LoadRequest,
+  type PreferenceCenterBody,
+  type SubscriptionCenterBody,
+  type UpsertResult,
+} from '../schemas';
+import type { ContactPoint } from '../storage/consent-store';
+import { itemIssueDetails } from '../validation';
+import type { CatalogService } from './catalog-service';
+import { describeContactability, type ContactabilityQuery } from './check-service';
+import type { ConsentService } from './consent-service';
+
+export interface SubscriptionCenterQuery {
+  profileId: string;
+  contactPoints: readonly string[];
+  contact: ContactFlags;
+}
+
+/** A record to write, grouped with the other records of its contact point. */
+interface RecordToWrite {
+  channel: Channel;
+  contactPoint: string;
+  purposeId: string;
+  topicId?: string;
+  value: ConsentValue;
+  source: Source;
+}
+
+/** Subscription center, preference center and load consent: every write goes through `upsert`. */
+export class CenterService {
+  constructor(
+    private readonly consents: ConsentService,
+    private readonly catalog: CatalogService,
+    private readonly defaultRegion: string,
+  ) {}
+
+  async subscriptionPrefill(query: SubscriptionCenterQuery): Promise<SubscriptionFlags> {
+    const catalog = await this.catalog.current();
+    const profile = this.profileOrNotFound(catalog, query.profileId);
+    const contactPoints = this.emails(query.contactPoints, 'contactPoints');
+    const states = await this.consents.readMany(contactPoints);
+    // Consent records only: the contact's own flags are combined afterwards, field by field.
+    const views = contactPoints.map((contactPoint, i) =>
+      describeContactability(
+        catalog,
+        { channel: 'email', profileId: profile.id, audience: 'contact', contact: {} },
+        contactPoint,
+        states[i]!.records,
+      ),
+    );
+    return subscriptionPrefill(query.contact, views);
+  }
+
+  async subscriptionSubmit(body: SubscriptionCenterBody, actor: string): Promise<UpsertResult[]> {
+    const catalog = await this.catalog.current();
+    const problems: ErrorDetail[] = [];
+    const profile = catalog.profiles.get(body.profileId);
+    if (!profile) problems.push({ path: 'profileId', message: `there is no profile "${body.profileId}"` });
+    const contactPoints = this.emails(body.contactPoints, 'contactPoints', problems);
+    if (!profile || problems.length > 0)
+      throw new ValidationError('The submit is not valid; nothing was written.', problems);
+    const values = subscriptionSubmitValues(profile, body);
+    const records = contactPoints.flatMap((cp) =>
+      values.map(({ purposeId, value }): RecordToWrite => ({
+        channel: 'email',
+        contactPoint: cp.address,
+        purposeId,
+        value,
+        source: 'subscriptionCenter',
+      })),
+    );
+    return this.write(records, actor);
+  }
+
+  async preferencePrefill(query: ContactabilityQuery): Promise<PreferencePrefill> {
+    const catalog = await this.catalog.current();
+    this.profileOrNotFound(catalog, query.profileId);
+    const contactPoint = this.consents.contactPoint(query.channel, query.contactPoint);
+    const [state] = await this.consents.readMany([contactPoint]);
+    return preferencePrefill(describeContactability(catalog, query, contactPoint, state!.records));
+  }
+
+  /** Writes the chosen records of one contact point; no contact-level field exists here to change. */
+  async preferenceSubmit(body: PreferenceCenterBody, actor: string): Promise<UpsertResult[]> {
+    const catalog = await this.catalog.current();
+    const problems: ErrorDetail[] = [];
+    const profile = catalog.profiles.get(body.profileId);
+    if (!profile) problems.push({ path: 'profileId', message: `there is no profile "${body.profileId}"` });
+    else problems.push(...preferenceChoiceProblems(profile, body.choices));
+    const normalized = normalizeContactPoint(body.channel, body.contactPoint, this.defaultRegion);
+    if (!normalized.ok) problems.push({ path: 'contactPoint', message: normalized.message });
+    if (problems.length > 0 || !normalized.ok)
+      throw new ValidationError('The submit is not valid; nothing was written.', problems);
+    const records = body.choices.map((choice): RecordToWrite => ({
+      channel: body.channel,
+      contactPoint: normalized.address,
+      purposeId: choice.purposeId,
+      ...(choice.topicId !== undefined ? { topicId: choice.topicId } : {}),
+      value: choice.value,
+      source: 'preferenceCenter',
+    }));
+    return this.write(records, actor);
+  }
+
+  /**
+   * Loads members into one purpose or topic. Everything is validated before the first write; one
+   * row per distinct address (opted in only if all its members allow), its tracking record beside it.
+   */
+  async load(request: LoadRequest, actor: string): Promise<LoadCounts> {
+    const catalog = await this.catalog.current();
+    const resolved = resolveLoadTarget(catalog, request);
+    const problems: ErrorDetail[] = resolved.ok ? [] : [...resolved.problems];
+    const members: LoadMember[] = [];
+    request.members.forEach((raw, index) => {
+      const parsed = loadMemberSchema.safeParse(raw);
+      if (!parsed.success) {
+        problems.push(...itemIssueDetails(parsed.error.issues, 'members', index));
+        return;
+      }
+      const { email, ...flags } = parsed.data;
+      const normalized = normalizeContactPoint('email', email, this.defaultRegion);
+      if (normalized.ok) members.push({ address: normalized.address, ...flags });
+      else problems.push({ index, path: `members[${index}].email`, message: normalized.message });
+    });
+    if (!resolved.ok || problems.length > 0)
+      throw new ValidationError('The load is not valid; nothing was written.', problems);
+
+    const { purposeId, topicId, trackingPurposeId, rule } = resolved.target;
+    const records: RecordToWrite[] = [];
+    const isTracking: boolean[] = [];
+    for (const row of loadRows(members, rule)) {
+      const base = { channel: 'email', contactPoint: row.address, source: 'loaded' } as const;
+      records.push({ ...base, purposeId, ...(topicId !== undefined ? { topicId } : {}), value: row.consent });
+      isTracking.push(false);
+      if (row.tracking !== undefined) {
+        records.push({ ...base, purposeId: trackingPurposeId, value: row.tracking });
+        isTracking.push(true);
+      }
+    }
+    const counts: LoadCounts = {
+      consent: { created: 0, updated: 0, unchanged: 0 },
+      tracking: { created: 0, updated: 0, unchanged: 0 },
+    };
+    for (const result of await this.write(records, actor)) {
+      const kind = isTracking[result.index] ? counts.tracking : counts.consent;
+      // A stale write changed nothing either: the stored record was captured later than this load.
+      kind[result.outcome === 'stale' ? 'unchanged' : result.outcome]++;
+    }
+    return counts;
+  }
+
+  private profileOrNotFound(catalog: Catalog, profileId: string): Profile {
+    const profile = catalog.profiles.get(profileId);
+    if (!profile) throw new NotFoundError(`There is no profile "${profileId}".`);
+    return profile;
+  }
+
+  /** Normalized, distinct email contact points; each bad one is added to `problems`, or thrown. */
+  private emails(raw: readonly string[], field: string, problems?: ErrorDetail[]): ContactPoint[] {
+    const found: ErrorDetail[] = [];
+    const distinct = new Map<string, ContactPoint>();
+    raw.forEach((address, index) => {
+      const normalized = normalizeContactPoint('email', address, this.defaultRegion);
+      if (!normalized.ok) found.push({ index, path: `${field}[${index}]`, message: normalized.message });
+      else distinct.set(normalized.address, { channel: 'email', address: normalized.address });
+    });
+    if (!problems && found.length > 0) throw new ValidationError('An email address is not valid.', found);
+    problems?.push(...found);
+    return [...distinct.values()];
+  }
+
+  /**
+   * Upserts in calls of at most `recordsPerUpsert` records, never splitting the records of one
+   * contact point (they arrive together), so each address costs one read and one transaction.
+   * Result indexes refer to `records`.
+   */
+  private async write(records: readonly RecordToWrite[], actor: string): Promise<UpsertResult[]> {
+    const results: UpsertResult[] = [];
+    let start = 0;
+    while (start < records.length) {
+      let end = Math.min(start + LIMITS.recordsPerUpsert, records.length);
+      if (end < records.length) {
+        const boundary = lastGroupBoundary(records, start, end);
+        if (boundary > start) end = boundary;
+      }
+      const chunk = await this.consents.upsert(records.slice(start, end), actor);
+      for (const result of chunk) results.push({ ...result, index: result.index + start });
+      start = end;
+    }
+    return results;
+  }
+}
+
+/** The last index in (start, end] where a new contact point begins, or `start` if there is none. */
+function lastGroupBoundary(records: readonly RecordToWrite[], start: number, end: number): number {
+  for (let i = end; i > start; i--) {
+    const before = records[i - 1]!;
+    const at = records[i]!;
+    if (before.contactPoint !== at.contactPoint || before.channel !== at.channel) return i;
+  }
+  return start;
+}
