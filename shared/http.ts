@@ -103,7 +103,8 @@ function tooLarge(): ServiceError {
 /** Query parameters as an object (a repeated parameter keeps its first value). */
 export function readQuery<S extends z.ZodType>(request: HttpRequest, schema: S): z.output<S> {
   const query: Record<string, string> = {};
-  for (const [key, value] of request.query) if (!(key in query) && key !== 'code') query[key] = value;
+  for (const [key, value] of request.query)
+    if (!Object.hasOwn(query, key) && key !== 'code') query[key] = value;
   return parseWith(schema, query, 'query');
 }
 

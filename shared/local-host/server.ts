@@ -1,5 +1,12 @@
 import { randomUUID, timingSafeEqual } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import {
+  createServer,
+  STATUS_CODES,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
+import type { Duplex } from 'node:stream';
 import { HttpRequest, HttpResponse, InvocationContext, type HttpResponseInit } from '@azure/functions';
 import type { FunctionRegistration } from './functions-core';
 
@@ -18,6 +25,8 @@ interface Route {
   pattern: RegExp;
   params: string[];
   literalSegments: number;
+  /** `/api/profiles/{profileId}`: what the log shows, never the path itself. */
+  template: string;
 }
 
 /** Functions route templates: `{name}`, `{name?}`, `{name:constraint}` and a catch-all `{*name}`. */
@@ -65,17 +74,32 @@ function problem(
 
 class BodyTooLarge extends Error {}
 
-async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
-  const declared = Number(req.headers['content-length'] ?? '0');
-  if (declared > limit) throw new BodyTooLarge();
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > limit) throw new BodyTooLarge();
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks);
+/**
+ * Past the limit, the rest of a body is still read and dropped, up to this many times the limit:
+ * a client that is still sending then gets the 413 instead of a reset connection (EPIPE).
+ * Beyond that the host stops reading and closes the connection.
+ */
+const DRAIN_FACTOR = 4;
+
+function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const declared = Number(req.headers['content-length'] ?? '0');
+    if (declared > limit * DRAIN_FACTOR) return reject(new BodyTooLarge());
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= limit) chunks.push(chunk);
+      else if (size > limit * DRAIN_FACTOR) {
+        req.off('data', onData);
+        req.pause();
+        reject(new BodyTooLarge());
+      }
+    };
+    req.on('data', onData);
+    req.once('end', () => (size > limit ? reject(new BodyTooLarge()) : resolve(Buffer.concat(chunks))));
+    req.once('error', reject);
+  });
 }
 
 /**
@@ -96,28 +120,60 @@ export function createLocalHost(options: LocalHostOptions): Server {
           ),
         ),
         authLevel: trigger.authLevel ?? 'function',
+        template: `/${[options.routePrefix, trigger.route ?? registration.name].filter((s) => s !== '').join('/')}`,
         ...compiled,
       };
     })
     .filter((r): r is Route => r !== undefined)
     .sort((a, b) => b.literalSegments - a.literalSegments);
 
-  return createServer((req, res) => {
+  const server = createServer((req, res) => {
     const started = process.hrtime.bigint();
-    const url = new URL(req.url ?? '/', `http://${req.headers.host ?? 'localhost'}`);
     const method = (req.method ?? 'GET').toUpperCase();
+    const served = { route: '(no route)' };
     res.on('finish', () => {
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
-      // The path only: query strings carry addresses, which stay out of logs.
-      options.log(`${method} ${url.pathname} ${res.statusCode} ${ms.toFixed(1)}ms`);
+      // The route template only: paths and query strings may carry addresses, which stay out of logs.
+      options.log(`${method} ${served.route} ${res.statusCode} ${ms.toFixed(1)}ms`);
     });
-    void handle(req, res, url, method).catch(() => {
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '/', `http://${req.headers.host ?? 'localhost'}`);
+    } catch {
+      // A malformed Host header or request target: answer, never throw out of the listener.
+      return problem(res, 400, 'Bad request', 'The request URL is not valid.');
+    }
+    void handle(req, res, url, method, served).catch(() => {
       if (!res.headersSent) problem(res, 500, 'Internal error', 'The host could not complete the request.');
       else res.destroy();
     });
   });
+  // Requests Node cannot parse (oversized headers, bad syntax) get a problem+json answer too.
+  server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
+    if (error.code === 'ECONNRESET' || !socket.writable) return socket.destroy();
+    const status =
+      error.code === 'HPE_HEADER_OVERFLOW' ? 431 : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
+    const title = STATUS_CODES[status] ?? 'Bad request';
+    const body = JSON.stringify({
+      type: 'about:blank',
+      title,
+      status,
+      detail: 'The request could not be read.',
+    });
+    socket.end(
+      `HTTP/1.1 ${status} ${title}\r\ncontent-type: application/problem+json\r\n` +
+        `content-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+    );
+  });
+  return server;
 
-  async function handle(req: IncomingMessage, res: ServerResponse, url: URL, method: string): Promise<void> {
+  async function handle(
+    req: IncomingMessage,
+    res: ServerResponse,
+    url: URL,
+    method: string,
+    served: { route: string },
+  ): Promise<void> {
     let pathname: string;
     try {
       pathname = decodeURIComponent(url.pathname);
@@ -128,12 +184,14 @@ export function createLocalHost(options: LocalHostOptions): Server {
       .map((route) => ({ route, match: route.pattern.exec(pathname) }))
       .filter((m): m is { route: Route; match: RegExpExecArray } => m.match !== null);
     if (matching.length === 0) return problem(res, 404, 'Not found', 'No function serves this path.');
+    served.route = matching[0]!.route.template;
     const found = matching.find((m) => m.route.methods.has(method));
     if (!found) {
       const allow = [...new Set(matching.flatMap((m) => [...m.route.methods]))].join(', ');
       return problem(res, 405, 'Method not allowed', `Use ${allow}.`, { allow });
     }
     const { route, match } = found;
+    served.route = route.template;
     if (route.authLevel !== 'anonymous' && options.functionKey !== undefined) {
       const given = req.headers['x-functions-key'];
       const key = (Array.isArray(given) ? given[0] : given) ?? url.searchParams.get('code');

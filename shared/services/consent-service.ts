@@ -43,6 +43,20 @@ export function toApiRecord(contactPoint: ContactPoint, record: StoredConsent): 
   return { channel: contactPoint.channel, contactPoint: contactPoint.address, ...record };
 }
 
+/** The records a contact point would hold once every write is applied (versions aside). */
+function projectRecords(
+  state: ContactPointState,
+  writes: readonly PendingWrite[],
+): Map<string, StoredConsent> {
+  const records = new Map(state.records);
+  const context = { now: new Date(0).toISOString(), actor: '', version: '' };
+  for (const { write } of writes) {
+    const key = consentKey(write.purposeId, write.topicId);
+    records.set(key, applyConsentWrite(records.get(key), write, context).record);
+  }
+  return records;
+}
+
 export class ConsentService {
   private readonly clock: () => Date;
 
@@ -131,10 +145,16 @@ export class ConsentService {
       throw new ValidationError('Some records are not valid; nothing was written.', problems);
 
     await this.store.ready();
+    // Read every contact point first and refuse the whole request if one would outgrow what the
+    // store holds, so a capacity error never comes after part of the batch was written.
+    const targets = [...groups.values()];
+    const states = await mapLimit(targets, this.options.concurrency, (t) => this.store.read(t.contactPoint));
+    targets.forEach((target, i) => this.store.checkCapacity(projectRecords(states[i]!, target.writes)));
+
     const results = new Array<UpsertResult>(inputs.length);
-    await mapLimit([...groups.values()], this.options.concurrency, async ({ contactPoint, writes }) => {
-      for (const result of await this.applyToContactPoint(contactPoint, writes, actor))
-        results[result.index] = result;
+    await mapLimit(targets, this.options.concurrency, async ({ contactPoint, writes }, i) => {
+      const applied = await this.applyToContactPoint(contactPoint, writes, actor, states[i]!);
+      for (const result of applied) results[result.index] = result;
     });
     return results;
   }
@@ -187,13 +207,16 @@ export class ConsentService {
     contactPoint: ContactPoint,
     writes: readonly PendingWrite[],
     actor: string,
+    alreadyRead: ContactPointState,
   ): Promise<UpsertResult[]> {
     const results: UpsertResult[] = [];
     let remaining = writes;
+    let known: ContactPointState | undefined = alreadyRead;
     for (let attempt = 0; remaining.length > 0; attempt++) {
       if (attempt >= MAX_COMMIT_ATTEMPTS) throw new StorageContentionError();
       if (attempt > 0) await delay(randomInt(1, 5 + Math.min(attempt, 20) * 5));
-      const state = await this.store.read(contactPoint);
+      const state = known ?? (await this.store.read(contactPoint));
+      known = undefined;
       const records = new Map(state.records);
       const entries: HistoryEntry[] = [];
       const pending: UpsertResult[] = [];

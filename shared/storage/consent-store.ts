@@ -62,6 +62,8 @@ export interface ConsentStore {
     entries: readonly HistoryEntry[],
   ): Promise<void>;
   history(contactPoint: ContactPoint, query: HistoryQuery): Promise<HistoryPage>;
+  /** Throws a CapacityError if one contact point holding these records would not fit the store. */
+  checkCapacity(records: ReadonlyMap<string, StoredConsent>): void;
 }
 
 // A state entity may hold up to 1 MiB; we stop well short so Azure, Cosmos DB and Azurite all agree.
@@ -128,10 +130,7 @@ export class TableConsentStore implements ConsentStore {
       throw new RangeError(`commit takes 1..${MAX_ENTRIES_PER_COMMIT} history entries`);
     }
     const partitionKey = contactPointKey(contactPoint.channel, contactPoint.address);
-    const json = asciiJson(Object.fromEntries(records));
-    if (json.length > MAX_STATE_CHARS) {
-      throw new CapacityError('This contact point holds more consent records than the store allows.');
-    }
+    const json = this.serializeRecords(records);
     const state = {
       partitionKey,
       rowKey: STATE_ROW_KEY,
@@ -157,6 +156,18 @@ export class TableConsentStore implements ConsentStore {
         },
       },
     );
+  }
+
+  checkCapacity(records: ReadonlyMap<string, StoredConsent>): void {
+    this.serializeRecords(records);
+  }
+
+  private serializeRecords(records: ReadonlyMap<string, StoredConsent>): string {
+    const json = asciiJson(Object.fromEntries(records));
+    if (json.length > MAX_STATE_CHARS) {
+      throw new CapacityError('This contact point would hold more consent records than the store allows.');
+    }
+    return json;
   }
 
   async history(contactPoint: ContactPoint, query: HistoryQuery): Promise<HistoryPage> {

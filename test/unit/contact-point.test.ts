@@ -39,12 +39,7 @@ describe('normalizeContactPoint', () => {
   });
 
   it('writes phone numbers in E.164 using the default region when no country code is given', () => {
-    for (const spelling of [
-      '(425) 555-0100',
-      '425.555.0100',
-      '+1 425 555 0100',
-      '+14255550100',
-    ]) {
+    for (const spelling of ['(425) 555-0100', '425.555.0100', '+1 425 555 0100', '+14255550100']) {
       expect(norm('sms', spelling)).toEqual({ ok: true, channel: 'sms', address: '+14255550100' });
     }
     expect(norm('voice', '020 7946 0018', 'GB')).toEqual({

@@ -1,0 +1,937 @@
+/*
+ * Property-based fuzzing of every route in `operations` (routes added later are picked up by
+ * themselves): bodies, queries and path parameters from random JSON, wrong types, huge strings,
+ * deep nesting, unicode, lone surrogates, control characters, OData-looking and key-forbidden
+ * strings, and mutations of valid requests so the fuzzer gets past the first validation layer.
+ *
+ * Property, for every request: a 2xx that matches the route's response schema, or a 4xx
+ * application/problem+json (type/title/status/detail, no stack trace, no internal names, never
+ * the key); never a 5xx; never a hang (each request has a deadline). A rejected request, and any
+ * GET, writes nothing: no table appears and no entity is created or changed in any table (every
+ * write sets an entity's Timestamp, so the store is asked for entities stamped since the request
+ * began). A dedicated host and Azurite, so nothing else writes while this runs.
+ */
+import { TableClient, TableServiceClient, odata } from '@azure/data-tables';
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { operations, type Operation } from '../../shared/api';
+import { MAX_REQUEST_BYTES } from '../../shared/http';
+import { LIMITS } from '../../shared/schemas';
+import { boundedClient, type BoundedClient, type Reply } from '../support/bounded-client';
+import { startAzurite, startHost, type RunningAzurite, type RunningHost } from '../support/processes';
+
+const KEY = 'fuzz-Key-7f3a9c';
+const REQUEST_TIMEOUT_MS = 20_000;
+/**
+ * Runs per route: requests with a body, with a query, and the rest (path parameters, extra query).
+ * `FUZZ_SCALE=10` multiplies them for a deeper run by hand; `npm test` keeps the default.
+ */
+const SCALE = Math.max(1, Number(process.env.FUZZ_SCALE ?? '1') || 1);
+const RUNS = { body: 90 * SCALE, query: 70 * SCALE, other: 15 * SCALE };
+
+const ops = Object.values(operations) as Operation[];
+const opKey = (op: Operation) => `${op.method} ${op.route}`;
+
+let azurite: RunningAzurite;
+let host: RunningHost;
+let api: BoundedClient;
+let tables: TableServiceClient;
+let requests = 0;
+const statuses = new Map<number, number>();
+
+beforeAll(async () => {
+  azurite = await startAzurite({ port: 0 });
+  host = await startHost({
+    AzureWebJobsStorage: azurite.connectionString,
+    LOCAL_FUNCTION_KEY: KEY,
+    CONSENT_TABLE_PREFIX: 'fuzz',
+    PROFILE_CACHE_SECONDS: '0',
+  });
+  api = boundedClient(host.url, KEY, REQUEST_TIMEOUT_MS);
+  tables = TableServiceClient.fromConnectionString(azurite.connectionString, {
+    allowInsecureConnection: true,
+  });
+  // Purposes and topics of its own, so valid samples name real ones whatever the fuzzer does elsewhere.
+  const base = await api.put('/api/profiles/fuzzbase', profileBody('fzb'));
+  expect(base.status, base.text).toBe(201);
+});
+
+afterAll(async () => {
+  console.info(
+    `[fuzz] ${requests} requests fuzzed over ${ops.length} routes; statuses ` +
+      JSON.stringify(Object.fromEntries([...statuses].sort(([a], [b]) => a - b))),
+  );
+  await host?.stop();
+  await azurite?.stop();
+});
+
+// ---------------------------------------------------------------------------------------------
+// Valid samples, per route. Routes without one get a sample derived from their zod schema.
+
+function profileBody(prefix: string) {
+  return {
+    name: `Fuzz ${prefix}`,
+    companyAddress: '1 Main St',
+    preferenceCenterUrl: 'https://example.com/preferences',
+    purposes: [
+      {
+        id: `${prefix}-commercial`,
+        name: 'Commercial',
+        type: 'commercial',
+        enforcement: {
+          email: 'nonRestrictive',
+          sms: 'restrictive',
+          voice: 'restrictive',
+          custom: 'restrictive',
+        },
+        topics: [
+          { id: `${prefix}-news`, name: 'News' },
+          { id: `${prefix}-deals`, name: 'Deals' },
+        ],
+      },
+      {
+        id: `${prefix}-transactional`,
+        name: 'Transactional',
+        type: 'transactional',
+        enforcement: 'disabled',
+      },
+      { id: `${prefix}-tracking`, name: 'Tracking', type: 'tracking', enforcement: 'nonRestrictive' },
+    ],
+  };
+}
+
+interface Sample {
+  params?: Record<string, string>;
+  query?: Record<string, string>;
+  body?: unknown;
+}
+
+const EMAIL = 'fuzz.valid@example.com';
+const contactQuery = {
+  channel: 'email',
+  contactPoint: EMAIL,
+  profileId: 'fuzzbase',
+  audience: 'contact',
+  doNotEmail: 'false',
+  doNotBulkEmail: 'false',
+  doNotTrack: 'true',
+};
+
+const SAMPLES: Record<string, () => Sample> = {
+  'GET profiles/{profileId}': () => ({ params: { profileId: 'fuzzbase' } }),
+  'PUT profiles/{profileId}': () => ({ params: { profileId: 'fuzzput' }, body: profileBody('fzp') }),
+  'PUT settings': () => ({ body: { checkContactConsent: true } }),
+  'POST consents': () => ({
+    body: {
+      records: [
+        {
+          channel: 'email',
+          contactPoint: EMAIL,
+          purposeId: 'fzb-commercial',
+          topicId: 'fzb-news',
+          value: 'optedIn',
+          source: 'form',
+          reason: 'optInLandingPage',
+          reasonDescription: 'signed up',
+          status: 'active',
+          owner: 'user-42',
+          capturedAt: '2026-01-01T10:00:00Z',
+        },
+        { channel: 'sms', contactPoint: '+14255550100', purposeId: 'fzb-commercial', value: 'optedOut' },
+        { channel: 'custom', contactPoint: 'device-1', purposeId: 'fzb-tracking', value: 'notSet' },
+      ],
+    },
+  }),
+  'GET consents': () => ({ query: { channel: 'email', contactPoint: EMAIL } }),
+  'GET consents/history': () => ({
+    query: {
+      channel: 'email',
+      contactPoint: EMAIL,
+      purposeId: 'fzb-commercial',
+      topicId: 'fzb-news',
+      limit: '10',
+    },
+  }),
+  'POST check': () => ({
+    body: {
+      messages: [
+        {
+          messageId: 'm-1',
+          channel: 'email',
+          contactPoint: EMAIL,
+          profileId: 'fuzzbase',
+          purposeId: 'fzb-commercial',
+          topicId: 'fzb-news',
+          audience: 'contact',
+          contact: { doNotEmail: false, doNotBulkEmail: false, doNotTrack: false },
+        },
+        {
+          messageId: 'm-2',
+          channel: 'sms',
+          contactPoint: '+14255550100',
+          profileId: 'default',
+          purposeId: 'commercial',
+        },
+      ],
+    },
+  }),
+  'GET contactability': () => ({ query: { ...contactQuery } }),
+  'GET subscription-center': () => ({
+    query: { profileId: 'fuzzbase', contactPoints: `${EMAIL},other@example.com`, doNotEmail: 'false' },
+  }),
+  'POST subscription-center': () => ({
+    body: {
+      profileId: 'fuzzbase',
+      contactPoints: [EMAIL, 'other@example.com'],
+      doNotEmail: false,
+      doNotBulkEmail: true,
+      doNotTrack: false,
+    },
+  }),
+  'GET preference-center': () => ({ query: { ...contactQuery } }),
+  'POST preference-center': () => ({
+    body: {
+      profileId: 'fuzzbase',
+      channel: 'email',
+      contactPoint: EMAIL,
+      choices: [
+        { purposeId: 'fzb-commercial', value: 'optedIn' },
+        { purposeId: 'fzb-commercial', topicId: 'fzb-news', value: 'optedOut' },
+      ],
+    },
+  }),
+  'POST consents/load': () => ({
+    body: {
+      profileId: 'fuzzbase',
+      purposeId: 'fzb-commercial',
+      from: 'list',
+      value: 'optedIn',
+      members: [{ email: EMAIL, doNotEmail: false, doNotBulkEmail: false, doNotTrack: false }],
+    },
+  }),
+};
+
+/** Values for fields by name, when a sample has to be derived from a schema. */
+const HINTS: Record<string, unknown> = {
+  channel: 'email',
+  contactPoint: EMAIL,
+  email: EMAIL,
+  contactPoints: [EMAIL],
+  profileId: 'fuzzbase',
+  purposeId: 'fzb-commercial',
+  topicId: 'fzb-news',
+  messageId: 'm-1',
+  value: 'optedIn',
+};
+
+type JsonSchema = {
+  type?: string | string[];
+  properties?: Record<string, JsonSchema>;
+  required?: string[];
+  items?: JsonSchema;
+  enum?: unknown[];
+  const?: unknown;
+  anyOf?: JsonSchema[];
+  oneOf?: JsonSchema[];
+  allOf?: JsonSchema[];
+  minItems?: number;
+  minLength?: number;
+  minimum?: number;
+  default?: unknown;
+  format?: string;
+};
+
+function deriveFromJsonSchema(schema: JsonSchema, name = ''): unknown {
+  if (name in HINTS) return HINTS[name];
+  if (schema.const !== undefined) return schema.const;
+  if (schema.enum) return schema.enum[0];
+  const alternative = schema.anyOf?.[0] ?? schema.oneOf?.[0] ?? schema.allOf?.[0];
+  if (alternative) return deriveFromJsonSchema(alternative, name);
+  const type = Array.isArray(schema.type) ? schema.type[0] : schema.type;
+  switch (type) {
+    case 'object':
+      return Object.fromEntries(
+        Object.entries(schema.properties ?? {})
+          .filter(([key]) => (schema.required ?? []).includes(key) || key in HINTS)
+          .map(([key, property]) => [key, deriveFromJsonSchema(property, key)]),
+      );
+    case 'array':
+      return Array.from({ length: Math.max(1, schema.minItems ?? 1) }, () =>
+        deriveFromJsonSchema(schema.items ?? {}, name),
+      );
+    case 'boolean':
+      return false;
+    case 'integer':
+    case 'number':
+      return Math.max(1, schema.minimum ?? 1);
+    case 'string':
+      return schema.format === 'date-time'
+        ? '2026-01-01T00:00:00Z'
+        : 'x'.repeat(Math.max(1, schema.minLength ?? 1));
+    default:
+      return schema.default ?? null;
+  }
+}
+
+function derive(schema: z.ZodType | undefined): any {
+  if (!schema) return undefined;
+  const json = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as JsonSchema;
+  return deriveFromJsonSchema(json);
+}
+
+function sampleOf(op: Operation): Sample & { derived: boolean } {
+  const known = SAMPLES[opKey(op)];
+  if (known) return { ...known(), derived: false };
+  const params = derive(op.params) as Record<string, string> | undefined;
+  const query = derive(op.query) as Record<string, unknown> | undefined;
+  return {
+    derived: true,
+    ...(params ? { params } : {}),
+    ...(query ? { query: Object.fromEntries(Object.entries(query).map(([k, v]) => [k, String(v)])) } : {}),
+    ...(op.body ? { body: derive(op.body) } : {}),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Arbitraries.
+
+const NASTY = [
+  '',
+  ' ',
+  '\t\r\n',
+  "' or PartitionKey ne '",
+  "' or 1 eq 1 or '",
+  "') or (PartitionKey ne '",
+  "PartitionKey eq 'e' and RowKey ne ''",
+  '$filter=true',
+  'a/b\\c#d?e',
+  'a/b#c?d@example.com',
+  'x\\y@example.com',
+  '/',
+  '\\',
+  '#',
+  '?',
+  '%',
+  '%00',
+  '%2F',
+  '../..',
+  '\u0000',
+  'a\u0000b@example.com',
+  '\u0007\u001b[31m\u007f',
+  '\r\nx-injected: 1',
+  '\ud800',
+  '\udfff',
+  'x\ud800@example.com',
+  '\udbff\udfff',
+  '\ufeff',
+  '\u202e',
+  '\u200b@example.com',
+  '𝕏😀@example.com',
+  'İ@EXAMPLE.COM',
+  'ß',
+  'ﬁ',
+  'null',
+  'undefined',
+  'NaN',
+  'true',
+  '-1',
+  '0',
+  '1.5',
+  '1e309',
+  '0x10',
+  'Infinity',
+  '9007199254740993',
+  '__proto__',
+  'constructor',
+  'toString',
+  'hasOwnProperty',
+  '<script>alert(1)</script>',
+  '${jndi:ldap://x}',
+  '{{7*7}}',
+  'email',
+  'sms',
+  'custom',
+  'optedIn',
+  'default',
+  'commercial',
+  'fzb-tracking',
+  'fzb-news',
+  '+14255550100',
+  '4255550100',
+  '+1 (425) 555-0100 ext. 1',
+  '0'.repeat(70),
+  'alice@example.com',
+  ' ALICE@Example.COM ',
+  'a@b',
+  '@example.com',
+  'a@',
+  'a@@b.com',
+  '"quoted"@example.com',
+  'a..b@example.com',
+  'user@[127.0.0.1]',
+  'üñí@例え.テスト',
+  'h0000000000000001',
+  Buffer.from('h0000000000000001').toString('base64url'),
+  Buffer.from("h' or ''='").toString('base64url'),
+  '2026-02-30T00:00:00Z',
+  '0000-01-01T00:00:00+23:59',
+  '9999-12-31T23:59:59-23:59',
+  '2026-01-01T00:00:00.123456789Z',
+  `${'a'.repeat(64)}@${'b'.repeat(63)}.${'c'.repeat(63)}.${'d'.repeat(57)}`,
+  `${'é'.repeat(40)}@example.com`,
+];
+
+const loneSurrogate = fc.integer({ min: 0xd800, max: 0xdfff }).map((c) => String.fromCharCode(c));
+const control = fc.integer({ min: 0, max: 0x1f }).map((c) => String.fromCharCode(c));
+const forbidden = fc.constantFrom('/', '\\', '#', '?', "'", '"', '%', '!', '~', '@', ',', '&', '=', '+');
+const nastyUnit = fc.oneof(
+  { weight: 4, arbitrary: fc.string({ unit: 'binary', minLength: 1, maxLength: 1 }) },
+  { weight: 2, arbitrary: fc.string({ unit: 'grapheme', minLength: 1, maxLength: 1 }) },
+  { weight: 1, arbitrary: loneSurrogate },
+  { weight: 1, arbitrary: control },
+  { weight: 2, arbitrary: forbidden },
+);
+
+/** Strings of every kind, from empty to far beyond every length limit. */
+function adversarialString(maxHuge: number): fc.Arbitrary<string> {
+  return fc.oneof(
+    { weight: 5, arbitrary: fc.constantFrom(...NASTY) },
+    { weight: 3, arbitrary: fc.string({ unit: nastyUnit, maxLength: 40 }) },
+    { weight: 2, arbitrary: fc.string({ unit: 'grapheme', maxLength: 30 }) },
+    {
+      weight: 2,
+      arbitrary: fc
+        .tuple(fc.string({ unit: nastyUnit, maxLength: 10 }), fc.string({ unit: nastyUnit, maxLength: 10 }))
+        .map(([local, domain]) => `${local}@${domain}.example.com`),
+    },
+    {
+      weight: 2,
+      arbitrary: fc
+        .tuple(
+          fc.constantFrom(
+            ...Object.values(LIMITS).filter((n) => n < 5000),
+            254,
+            255,
+            512,
+            513,
+            2048,
+            2049,
+            MAX_REQUEST_BYTES / 64,
+          ),
+          fc.constantFrom(-1, 0, 1),
+          fc.constantFrom('x', 'é', '😀', '\u0000', '/'),
+        )
+        .map(([n, delta, unit]) => unit.repeat(Math.max(0, n + delta))),
+    },
+    {
+      weight: 1,
+      arbitrary: fc.integer({ min: Math.min(1000, maxHuge), max: maxHuge }).map((n) => 'x'.repeat(n)),
+    },
+  );
+}
+
+const DEEP = (depth: number) => `\u0000DEEP${depth}\u0000`;
+/**
+ * JSON text, with deep-nesting markers expanded (built as text: no recursion on our side). Past
+ * the body limit only the size matters (413), so longer text is cut: the host closes the
+ * connection on bodies far beyond the limit (over 4x) instead of reading them.
+ */
+function serialize(value: unknown): string {
+  const text = (JSON.stringify(value) ?? '').replace(/"\\u0000DEEP(\d+)\\u0000"/g, (_, n: string) => {
+    const depth = Number(n);
+    return '['.repeat(depth) + ']'.repeat(depth);
+  });
+  const cut = Math.floor(1.2 * MAX_REQUEST_BYTES); // still over the limit, under 4x it in UTF-8
+  return text.length > cut ? text.slice(0, cut) : text;
+}
+
+const adversarialValue: fc.Arbitrary<unknown> = fc.oneof(
+  { weight: 6, arbitrary: adversarialString(300_000) },
+  { weight: 1, arbitrary: fc.integer() },
+  { weight: 1, arbitrary: fc.double() },
+  { weight: 1, arbitrary: fc.constantFrom(true, false, null, 0, -1, 1e308, [], {}) },
+  { weight: 2, arbitrary: fc.jsonValue({ maxDepth: 3 }) },
+  { weight: 1, arbitrary: fc.constantFrom(DEEP(64), DEEP(5000), DEEP(50_000)) },
+);
+
+type Path = Array<string | number>;
+
+function pathsOf(value: unknown, prefix: Path = []): Path[] {
+  if (Array.isArray(value)) {
+    return [...(prefix.length ? [prefix] : []), ...value.flatMap((item, i) => pathsOf(item, [...prefix, i]))];
+  }
+  if (typeof value === 'object' && value !== null) {
+    return [
+      ...(prefix.length ? [prefix] : []),
+      ...Object.entries(value).flatMap(([k, v]) => pathsOf(v, [...prefix, k])),
+    ];
+  }
+  return prefix.length ? [prefix] : [];
+}
+
+type Mutation =
+  | { kind: 'replace'; at: number; value: unknown }
+  | { kind: 'delete'; at: number }
+  | { kind: 'extra'; at: number; name: string; value: unknown }
+  | { kind: 'resize'; at: number; length: number };
+
+const mutation: fc.Arbitrary<Mutation> = fc.oneof(
+  {
+    weight: 6,
+    arbitrary: fc.record({ kind: fc.constant('replace' as const), at: fc.nat(), value: adversarialValue }),
+  },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant('delete' as const), at: fc.nat() }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      kind: fc.constant('extra' as const),
+      at: fc.nat(),
+      name: fc.oneof(fc.constantFrom('__proto__', 'constructor', 'records', 'id', '$filter'), fc.string()),
+      value: adversarialValue,
+    }),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      kind: fc.constant('resize' as const),
+      at: fc.nat(),
+      length: fc.constantFrom(0, 2, 20, 21, 50, 51, 100, 101, 1000, 1001, 10_000, 10_001),
+    }),
+  },
+);
+
+function mutate(sample: unknown, mutations: readonly Mutation[]): unknown {
+  let value = structuredClone(sample);
+  for (const m of mutations) {
+    const paths = pathsOf(value);
+    if (m.kind === 'resize') {
+      const arrays = [[] as Path, ...paths].filter((p) => Array.isArray(get(value, p)));
+      if (arrays.length === 0) continue;
+      const at = arrays[m.at % arrays.length]!;
+      const array = get(value, at) as unknown[];
+      // Past the body limit (413) the length does not matter; keep what is sent below twice that.
+      const each = serialize(array[0] ?? null).length + 1;
+      const length = Math.min(m.length, Math.max(1, Math.floor((2 * MAX_REQUEST_BYTES) / each)));
+      const grown = Array.from({ length }, (_, i) => structuredClone(array[i % Math.max(1, array.length)]));
+      value = set(value, at, array.length === 0 ? [] : grown);
+      continue;
+    }
+    if (m.kind === 'extra') {
+      const objects = [[] as Path, ...paths].filter((p) => {
+        const v = get(value, p);
+        return typeof v === 'object' && v !== null && !Array.isArray(v);
+      });
+      if (objects.length === 0) continue;
+      const at = objects[m.at % objects.length]!;
+      const target = get(value, at) as Record<string, unknown>;
+      Object.defineProperty(target, m.name, {
+        value: m.value,
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
+      continue;
+    }
+    if (paths.length === 0) {
+      value = m.kind === 'replace' ? m.value : undefined;
+      continue;
+    }
+    const at = paths[m.at % paths.length]!;
+    value = m.kind === 'replace' ? set(value, at, m.value) : remove(value, at);
+  }
+  return value;
+}
+
+function get(value: unknown, path: Path): unknown {
+  return path.reduce<unknown>((v, k) => (v as any)?.[k], value);
+}
+
+function set(value: unknown, path: Path, next: unknown): unknown {
+  if (path.length === 0) return next;
+  const parent = get(value, path.slice(0, -1)) as any;
+  parent[path[path.length - 1]!] = next;
+  return value;
+}
+
+function remove(value: unknown, path: Path): unknown {
+  const parent = get(value, path.slice(0, -1)) as any;
+  const last = path[path.length - 1]!;
+  if (Array.isArray(parent) && typeof last === 'number') parent.splice(last, 1);
+  else delete parent[last];
+  return value;
+}
+
+/** Bodies that are not what a JSON serializer would write. */
+const RAW_BODIES: Array<string | Uint8Array> = [
+  '',
+  ' ',
+  'null',
+  'true',
+  '0',
+  '"text"',
+  '[]',
+  '{}',
+  '{',
+  '{"records": [',
+  '{"a":1,"a":2}',
+  '\ufeff{}',
+  '{"x": 1e999999}',
+  '{"x": "\\ud800"}',
+  '{"x": "\\u0000"}',
+  '{"__proto__": {"records": [{}]}, "constructor": {"prototype": {}}}',
+  '['.repeat(5000) + ']'.repeat(5000),
+  '{"a":'.repeat(5000) + '1' + '}'.repeat(5000),
+  '['.repeat(1_000_000) + ']'.repeat(1_000_000),
+  '['.repeat(100_000),
+  Uint8Array.from([0xff, 0xfe, 0x7b, 0x7d]),
+  Uint8Array.from([0x7b, 0x22, 0x78, 0x22, 0x3a, 0x22, 0xed, 0xa0, 0x80, 0x22, 0x7d]),
+  Uint8Array.from([0x7b, 0x22, 0x78, 0x22, 0x3a, 0x22, 0xc0, 0xaf, 0x22, 0x7d]),
+  Uint8Array.from([0x00, 0x00, 0x00, 0x7b]),
+];
+
+const CONTENT_TYPES = [
+  'application/json',
+  'application/json; charset=utf-8',
+  'application/problem+json',
+  'APPLICATION/JSON',
+  'text/plain',
+  'application/x-www-form-urlencoded',
+  'multipart/form-data; boundary=x',
+  'application/jsonx',
+  '',
+];
+
+/** Header values fetch will send as they are: visible latin-1, no line breaks. */
+const actorHeader = fc.oneof(
+  fc.string({
+    unit: fc.integer({ min: 0x20, max: 0x7e }).map((c) => String.fromCharCode(c)),
+    maxLength: 300,
+  }),
+  fc.constantFrom("' or PartitionKey ne '", 'a'.repeat(256), 'a'.repeat(257), 'ÿþ', 'x\u00a0y'),
+);
+
+/** Percent-encoding that keeps lone surrogates (as their WTF-8 bytes) instead of throwing. */
+function percentEncode(text: string): string {
+  let out = '';
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code >= 0xd800 && code <= 0xdbff && i + 1 < text.length) {
+      const low = text.charCodeAt(i + 1);
+      if (low >= 0xdc00 && low <= 0xdfff) {
+        out += encodeURIComponent(text.slice(i, i + 2));
+        i++;
+        continue;
+      }
+    }
+    if (code >= 0xd800 && code <= 0xdfff) {
+      out += [0xe0 | (code >> 12), 0x80 | ((code >> 6) & 0x3f), 0x80 | (code & 0x3f)]
+        .map((b) => `%${b.toString(16).toUpperCase()}`)
+        .join('');
+    } else out += encodeURIComponent(text[i]!);
+  }
+  return out;
+}
+
+interface FuzzRequest {
+  kind: string;
+  method: string;
+  path: string;
+  body?: string | Uint8Array;
+  headers: Record<string, string>;
+}
+
+function buildPath(
+  op: Operation,
+  params: Record<string, string> | undefined,
+  query: Array<[string, string]>,
+) {
+  const path = op.route.replace(/\{(\w+)[^}]*\}/g, (_, name: string) => percentEncode(params?.[name] ?? 'x'));
+  const search = query.map(([k, v]) => `${percentEncode(k)}=${percentEncode(v)}`).join('&');
+  return `/api/${path}${search ? `?${search}` : ''}`;
+}
+
+/** Every request the fuzzer sends to one route. */
+function requestsFor(op: Operation): fc.Arbitrary<FuzzRequest> {
+  const sample = sampleOf(op);
+  const validQuery = Object.entries(sample.query ?? {});
+
+  const params: fc.Arbitrary<Record<string, string> | undefined> = sample.params
+    ? fc.oneof(
+        { weight: 4, arbitrary: fc.constant(sample.params) },
+        {
+          weight: 1,
+          arbitrary: fc.tuple(fc.nat(), adversarialString(2000)).map(([at, value]) => {
+            const names = Object.keys(sample.params!);
+            return { ...sample.params, [names[at % names.length]!]: value };
+          }),
+        },
+      )
+    : fc.constant(undefined);
+
+  const queryMutation = fc.oneof(
+    {
+      weight: 4,
+      arbitrary: fc.record({
+        kind: fc.constant('replace' as const),
+        at: fc.nat(),
+        value: adversarialString(40_000),
+      }),
+    },
+    { weight: 1, arbitrary: fc.record({ kind: fc.constant('delete' as const), at: fc.nat() }) },
+    {
+      weight: 1,
+      arbitrary: fc.record({
+        kind: fc.constant('repeat' as const),
+        at: fc.nat(),
+        value: adversarialString(100),
+      }),
+    },
+    {
+      weight: 1,
+      arbitrary: fc.record({
+        kind: fc.constant('extra' as const),
+        name: fc.oneof(
+          fc.constantFrom('code', '__proto__', 'constructor', '$filter', 'limit'),
+          adversarialString(50),
+        ),
+        value: adversarialString(100),
+      }),
+    },
+  );
+  const query: fc.Arbitrary<Array<[string, string]>> = fc.oneof(
+    { weight: 1, arbitrary: fc.constant(validQuery) },
+    {
+      weight: validQuery.length > 0 ? 6 : 1,
+      arbitrary: fc.array(queryMutation, { minLength: 1, maxLength: 3 }).map((mutations) => {
+        let pairs: Array<[string, string]> = validQuery.map(([k, v]) => [k, v]);
+        for (const m of mutations) {
+          if (m.kind === 'extra') pairs.push([m.name, m.value]);
+          else if (pairs.length === 0) continue;
+          else if (m.kind === 'replace') pairs[m.at % pairs.length]![1] = m.value;
+          else if (m.kind === 'delete') pairs = pairs.filter((_, i) => i !== m.at % pairs.length);
+          else pairs.push([pairs[m.at % pairs.length]![0], m.value]);
+        }
+        return pairs;
+      }),
+    },
+    {
+      weight: 1,
+      arbitrary: fc.array(fc.tuple(adversarialString(100), adversarialString(1000)), { maxLength: 5 }),
+    },
+  );
+
+  const hasBody = op.method !== 'GET';
+  const body: fc.Arbitrary<{ kind: string; text?: string | Uint8Array }> = hasBody
+    ? fc.oneof(
+        { weight: 1, arbitrary: fc.constant({ kind: 'valid', text: serialize(sample.body) }) },
+        {
+          weight: 8,
+          arbitrary: fc
+            .array(mutation, { minLength: 1, maxLength: 3 })
+            .map((ms) => ({ kind: 'mutated', text: serialize(mutate(sample.body, ms)) })),
+        },
+        { weight: 2, arbitrary: fc.jsonValue().map((v) => ({ kind: 'json', text: serialize(v) })) },
+        {
+          weight: 1,
+          arbitrary: fc
+            .array(
+              fc.tuple(
+                fc.constantFrom(...Object.keys((sample.body as object) ?? {}), 'records'),
+                adversarialValue,
+              ),
+              {
+                maxLength: 6,
+              },
+            )
+            .map((fields) => ({ kind: 'wrong-types', text: serialize(Object.fromEntries(fields)) })),
+        },
+        { weight: 1, arbitrary: fc.constantFrom(...RAW_BODIES).map((text) => ({ kind: 'raw', text })) },
+      )
+    : // fetch sends no body with a GET.
+      fc.constant({ kind: 'none' });
+
+  const contentType = fc.oneof(
+    { weight: 12, arbitrary: fc.constant('application/json') },
+    { weight: 1, arbitrary: fc.constantFrom(...CONTENT_TYPES) },
+  );
+
+  return fc
+    .record({
+      params,
+      query:
+        op.query || sample.query
+          ? query
+          : fc.oneof(
+              { weight: 3, arbitrary: fc.constant<Array<[string, string]>>([]) },
+              { weight: 1, arbitrary: query },
+            ),
+      body,
+      contentType,
+      actor: fc.option(actorHeader, { freq: 5 }),
+    })
+    .map(({ params: p, query: q, body: b, contentType: type, actor }) => {
+      const request: FuzzRequest = {
+        kind: `${b.kind}${p !== sample.params ? '+params' : ''}`,
+        method: op.method,
+        path: buildPath(op, p, q),
+        ...(b.text !== undefined ? { body: b.text } : {}),
+        headers: {
+          ...(b.text !== undefined && type !== '' ? { 'content-type': type } : {}),
+          ...(actor !== null ? { 'x-consent-actor': actor } : {}),
+        },
+      };
+      // fast-check prints counterexamples with this: keep huge bodies and paths readable.
+      Object.defineProperty(request, fc.toStringMethod, { value: () => describeRequest(request) });
+      return request;
+    });
+}
+
+// ---------------------------------------------------------------------------------------------
+// The property.
+
+const INTERNALS =
+  /\n\s+at |\bat [\w.<>$]+ \(|node_modules|\/work\/|\bdist\/|\.[jt]s:\d+|RestError|TableClient|TableServiceClient|devstoreaccount1|PartitionKey|RowKey|odata|ZodError|TypeError|RangeError|ReferenceError|SyntaxError|Cannot read propert|is not a function|ECONN|EPIPE|\[object Object\]/i;
+
+/** Tables and entities written since `since`: any means the request wrote something. */
+async function writesSince(since: Date, known: ReadonlySet<string>): Promise<string[]> {
+  const found: string[] = [];
+  const names: string[] = [];
+  for await (const table of tables.listTables()) names.push(table.name!);
+  for (const name of names) {
+    if (!known.has(name)) found.push(`new table ${name}`);
+    const client = TableClient.fromConnectionString(azurite.connectionString, name, {
+      allowInsecureConnection: true,
+    });
+    const changed = client.listEntities({
+      queryOptions: { filter: odata`Timestamp ge ${since}`, select: ['PartitionKey', 'RowKey'] },
+    });
+    for await (const entity of changed) found.push(`${name} ${entity.partitionKey} ${entity.rowKey}`);
+  }
+  return found;
+}
+
+async function tableNames(): Promise<Set<string>> {
+  const names = new Set<string>();
+  for await (const table of tables.listTables()) names.add(table.name!);
+  return names;
+}
+
+function describeRequest(req: FuzzRequest): string {
+  const body =
+    req.body === undefined
+      ? ''
+      : typeof req.body === 'string'
+        ? req.body.slice(0, 300) + (req.body.length > 300 ? `… (${req.body.length} chars)` : '')
+        : `bytes ${Buffer.from(req.body).toString('hex').slice(0, 100)}`;
+  return `${req.method} ${req.path.slice(0, 300)} [${req.kind}] ${JSON.stringify(req.headers).slice(0, 200)} ${body}`;
+}
+
+function checkProblem(res: Reply, what: string) {
+  expect(res.headers.get('content-type') ?? '(no content-type)', what).toMatch(/^application\/problem\+json/);
+  const problem = res.body;
+  expect(problem, what).toMatchObject({
+    type: expect.any(String),
+    title: expect.any(String),
+    status: res.status,
+    detail: expect.any(String),
+  });
+  if (problem.errors !== undefined) {
+    expect(Array.isArray(problem.errors), what).toBe(true);
+    for (const error of problem.errors) {
+      expect(typeof error.path, what).toBe('string');
+      expect(typeof error.message, what).toBe('string');
+      if (error.index !== undefined) expect(Number.isInteger(error.index), what).toBe(true);
+    }
+  }
+  const leak = INTERNALS.exec(res.text);
+  expect(leak && res.text.slice(Math.max(0, leak.index - 200), leak.index + 200), what).toBeNull();
+}
+
+async function exercise(op: Operation, req: FuzzRequest, known: ReadonlySet<string>) {
+  const what = describeRequest(req);
+  const since = new Date();
+  let res: Reply;
+  try {
+    res = await api.send({
+      method: req.method,
+      path: req.path,
+      ...(req.body !== undefined ? { body: req.body } : {}),
+      headers: req.headers,
+    });
+  } catch (error) {
+    throw new Error(`no answer within ${REQUEST_TIMEOUT_MS} ms (${String(error)}): ${what}`);
+  }
+  requests++;
+  statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
+  expect(res.status, `${res.text.slice(0, 500)}\n${what}`).toBeLessThan(500);
+  expect(res.status, what).not.toBe(401);
+  const everything = `${res.text}${[...res.headers].join()}`;
+  expect(everything.includes(KEY), what).toBe(false);
+
+  if (res.status >= 400) {
+    checkProblem(res, what);
+  } else {
+    expect(res.status, what).toBeGreaterThanOrEqual(200);
+    const schema = op.responses[res.status]?.schema;
+    if (schema) {
+      const parsed = schema.safeParse(res.body);
+      expect(parsed.success, `${parsed.error?.message}\n${what}`).toBe(true);
+    }
+  }
+  if (res.status >= 400 || req.method === 'GET') {
+    expect(await writesSince(since, known), `a ${res.status} ${req.method} wrote: ${what}`).toEqual([]);
+  }
+}
+
+describe('fuzzing every route', () => {
+  it('enumerates the routes from operations, and has a valid sample for each that the service accepts', async () => {
+    expect(ops.length).toBeGreaterThanOrEqual(12);
+    const derived: string[] = [];
+    for (const op of ops) {
+      const sample = sampleOf(op);
+      if (sample.derived) derived.push(opKey(op));
+      const res = await api.send({
+        method: op.method,
+        path: buildPath(op, sample.params, Object.entries(sample.query ?? {})),
+        ...(op.method !== 'GET' ? { body: sample.body ?? {} } : {}),
+      });
+      requests++;
+      // A derived sample may not pass every semantic rule; a hand-written one must.
+      if (sample.derived) expect(res.status, `${opKey(op)}: ${res.text}`).toBeLessThan(500);
+      else expect(res.status, `${opKey(op)}: ${res.text}`).toBeLessThan(300);
+    }
+    if (derived.length > 0) console.info(`[fuzz] samples derived from the schema for: ${derived.join(', ')}`);
+  });
+
+  for (const op of ops) {
+    const runs = op.method !== 'GET' ? RUNS.body : op.query ? RUNS.query : RUNS.other;
+    it(
+      `${opKey(op)}: ${runs} random requests, each a 2xx or a clean 4xx that wrote nothing`,
+      async () => {
+        const known = await tableNames();
+        await fc.assert(
+          fc.asyncProperty(requestsFor(op), async (req) => {
+            await exercise(op, req, known);
+          }),
+          { numRuns: runs, endOnFailure: true },
+        );
+      },
+      60_000 * SCALE,
+    );
+  }
+
+  it('answers the raw edge cases on every route with a body', async () => {
+    const known = await tableNames();
+    for (const op of ops.filter((o) => o.method !== 'GET')) {
+      const sample = sampleOf(op);
+      for (const body of RAW_BODIES) {
+        await exercise(
+          op,
+          { kind: 'raw', method: op.method, path: buildPath(op, sample.params, []), body, headers: {} },
+          known,
+        );
+      }
+    }
+  });
+});
