@@ -1,5 +1,5 @@
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
-import { operations } from '../shared/api';
+import { httpOptions, operations } from '../shared/api';
 import { json, readJson, respond } from '../shared/http';
 import { getServices } from '../shared/runtime';
 import { checkBodySchema } from '../shared/schemas';
@@ -12,4 +12,4 @@ export async function postCheck(request: HttpRequest, context: InvocationContext
 }
 
 const op = operations.check;
-app.http(op.name, { methods: [op.method], route: op.route, authLevel: op.authLevel, handler: postCheck });
+app.http(op.name, httpOptions(op, postCheck));

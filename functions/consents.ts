@@ -1,5 +1,5 @@
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
-import { operations } from '../shared/api';
+import { httpOptions, operations } from '../shared/api';
 import { actorOf, json, readJson, readQuery, respond } from '../shared/http';
 import { getServices } from '../shared/runtime';
 import { consentUpsertRequestSchema, contactPointQuerySchema, historyQuerySchema } from '../shared/schemas';
@@ -36,23 +36,8 @@ export async function consentHistory(
 }
 
 const upsert = operations.upsertConsents;
-app.http(upsert.name, {
-  methods: [upsert.method],
-  route: upsert.route,
-  authLevel: upsert.authLevel,
-  handler: upsertConsents,
-});
+app.http(upsert.name, httpOptions(upsert, upsertConsents));
 const read = operations.readConsents;
-app.http(read.name, {
-  methods: [read.method],
-  route: read.route,
-  authLevel: read.authLevel,
-  handler: readConsents,
-});
+app.http(read.name, httpOptions(read, readConsents));
 const history = operations.consentHistory;
-app.http(history.name, {
-  methods: [history.method],
-  route: history.route,
-  authLevel: history.authLevel,
-  handler: consentHistory,
-});
+app.http(history.name, httpOptions(history, consentHistory));

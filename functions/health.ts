@@ -1,5 +1,5 @@
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
-import { operations } from '../shared/api';
+import { httpOptions, operations } from '../shared/api';
 import { json } from '../shared/http';
 import { getServices } from '../shared/runtime';
 
@@ -21,4 +21,4 @@ export async function getHealth(
 }
 
 const op = operations.health;
-app.http(op.name, { methods: [op.method], route: op.route, authLevel: op.authLevel, handler: getHealth });
+app.http(op.name, httpOptions(op, getHealth));

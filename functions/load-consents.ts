@@ -1,5 +1,5 @@
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
-import { operations } from '../shared/api';
+import { httpOptions, operations } from '../shared/api';
 import { actorOf, json, readJson, respond } from '../shared/http';
 import { getServices } from '../shared/runtime';
 import { loadRequestSchema } from '../shared/schemas';
@@ -15,4 +15,4 @@ export async function loadConsents(
 }
 
 const op = operations.loadConsents;
-app.http(op.name, { methods: [op.method], route: op.route, authLevel: op.authLevel, handler: loadConsents });
+app.http(op.name, httpOptions(op, loadConsents));

@@ -1,5 +1,5 @@
 import { app, type HttpRequest, type HttpResponseInit } from '@azure/functions';
-import { operations } from '../shared/api';
+import { httpOptions, operations } from '../shared/api';
 import { json } from '../shared/http';
 import { buildOpenApiDocument } from '../shared/openapi';
 
@@ -8,4 +8,4 @@ export async function getOpenApi(_request: HttpRequest): Promise<HttpResponseIni
 }
 
 const op = operations.openapi;
-app.http(op.name, { methods: [op.method], route: op.route, authLevel: op.authLevel, handler: getOpenApi });
+app.http(op.name, httpOptions(op, getOpenApi));

@@ -1,5 +1,5 @@
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
-import { operations } from '../shared/api';
+import { httpOptions, operations } from '../shared/api';
 import { actorOf, json, readJson, readQuery, respond } from '../shared/http';
 import { getServices } from '../shared/runtime';
 import { preferenceCenterBodySchema, preferenceCenterQuerySchema } from '../shared/schemas';
@@ -9,12 +9,8 @@ export async function getPreferenceCenter(
   context: InvocationContext,
 ): Promise<HttpResponseInit> {
   return respond(context, async () => {
-    const { doNotEmail, doNotBulkEmail, doNotTrack, ...query } = readQuery(
-      request,
-      preferenceCenterQuerySchema,
-    );
-    const contact = { doNotEmail, doNotBulkEmail, doNotTrack };
-    return json(await getServices().centers.preferencePrefill({ ...query, contact }));
+    const query = readQuery(request, preferenceCenterQuerySchema);
+    return json(await getServices().centers.preferencePrefill(query));
   });
 }
 
@@ -29,16 +25,6 @@ export async function submitPreferenceCenter(
 }
 
 const get = operations.getPreferenceCenter;
-app.http(get.name, {
-  methods: [get.method],
-  route: get.route,
-  authLevel: get.authLevel,
-  handler: getPreferenceCenter,
-});
+app.http(get.name, httpOptions(get, getPreferenceCenter));
 const submit = operations.submitPreferenceCenter;
-app.http(submit.name, {
-  methods: [submit.method],
-  route: submit.route,
-  authLevel: submit.authLevel,
-  handler: submitPreferenceCenter,
-});
+app.http(submit.name, httpOptions(submit, submitPreferenceCenter));

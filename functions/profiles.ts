@@ -1,5 +1,5 @@
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
-import { operations } from '../shared/api';
+import { httpOptions, operations } from '../shared/api';
 import { ValidationError } from '../shared/errors';
 import { json, parseWith, readJson, respond } from '../shared/http';
 import { getServices } from '../shared/runtime';
@@ -40,23 +40,8 @@ export async function putProfile(
 }
 
 const list = operations.listProfiles;
-app.http(list.name, {
-  methods: [list.method],
-  route: list.route,
-  authLevel: list.authLevel,
-  handler: listProfiles,
-});
+app.http(list.name, httpOptions(list, listProfiles));
 const get = operations.getProfile;
-app.http(get.name, {
-  methods: [get.method],
-  route: get.route,
-  authLevel: get.authLevel,
-  handler: getProfile,
-});
+app.http(get.name, httpOptions(get, getProfile));
 const put = operations.putProfile;
-app.http(put.name, {
-  methods: [put.method],
-  route: put.route,
-  authLevel: put.authLevel,
-  handler: putProfile,
-});
+app.http(put.name, httpOptions(put, putProfile));

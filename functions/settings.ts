@@ -1,5 +1,5 @@
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
-import { operations } from '../shared/api';
+import { httpOptions, operations } from '../shared/api';
 import { json, readJson, respond } from '../shared/http';
 import { getServices } from '../shared/runtime';
 import { settingsSchema } from '../shared/schemas';
@@ -22,16 +22,6 @@ export async function putSettings(
 }
 
 const get = operations.getSettings;
-app.http(get.name, {
-  methods: [get.method],
-  route: get.route,
-  authLevel: get.authLevel,
-  handler: getSettings,
-});
+app.http(get.name, httpOptions(get, getSettings));
 const put = operations.putSettings;
-app.http(put.name, {
-  methods: [put.method],
-  route: put.route,
-  authLevel: put.authLevel,
-  handler: putSettings,
-});
+app.http(put.name, httpOptions(put, putSettings));

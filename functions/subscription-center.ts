@@ -1,5 +1,5 @@
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
-import { operations } from '../shared/api';
+import { httpOptions, operations } from '../shared/api';
 import { actorOf, json, readJson, readQuery, respond } from '../shared/http';
 import { getServices } from '../shared/runtime';
 import { subscriptionCenterBodySchema, subscriptionCenterQuerySchema } from '../shared/schemas';
@@ -9,12 +9,8 @@ export async function getSubscriptionCenter(
   context: InvocationContext,
 ): Promise<HttpResponseInit> {
   return respond(context, async () => {
-    const { doNotEmail, doNotBulkEmail, doNotTrack, ...query } = readQuery(
-      request,
-      subscriptionCenterQuerySchema,
-    );
-    const contact = { doNotEmail, doNotBulkEmail, doNotTrack };
-    return json(await getServices().centers.subscriptionPrefill({ ...query, contact }));
+    const query = readQuery(request, subscriptionCenterQuerySchema);
+    return json(await getServices().centers.subscriptionPrefill(query));
   });
 }
 
@@ -29,16 +25,6 @@ export async function submitSubscriptionCenter(
 }
 
 const get = operations.getSubscriptionCenter;
-app.http(get.name, {
-  methods: [get.method],
-  route: get.route,
-  authLevel: get.authLevel,
-  handler: getSubscriptionCenter,
-});
+app.http(get.name, httpOptions(get, getSubscriptionCenter));
 const submit = operations.submitSubscriptionCenter;
-app.http(submit.name, {
-  methods: [submit.method],
-  route: submit.route,
-  authLevel: submit.authLevel,
-  handler: submitSubscriptionCenter,
-});
+app.http(submit.name, httpOptions(submit, submitSubscriptionCenter));

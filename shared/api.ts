@@ -1,3 +1,4 @@
+import type { HttpFunctionOptions, HttpHandler } from '@azure/functions';
 import { z } from 'zod';
 import * as s from './schemas';
 
@@ -233,3 +234,8 @@ export const operations = {
     },
   },
 } satisfies Record<string, Operation>;
+
+/** What `app.http` takes for an operation: its method, route and auth level, and the handler. */
+export function httpOptions(op: Operation, handler: HttpHandler): HttpFunctionOptions {
+  return { methods: [op.method], route: op.route, authLevel: op.authLevel, handler };
+}

@@ -4,6 +4,7 @@ import {
   AUDIENCES,
   CHANNELS,
   CONSENT_VALUES,
+  type ContactFlags,
   ENFORCEMENT_MODELS,
   PURPOSE_TYPES,
   REASONS,
@@ -233,9 +234,15 @@ export const queryFlagsSchema = z.object({
   doNotTrack: queryFlag,
 });
 
+/** Hands the contact's query flags on grouped, as the evaluation takes them. */
+function groupContactFlags<T extends ContactFlags>({ doNotEmail, doNotBulkEmail, doNotTrack, ...rest }: T) {
+  return { ...rest, contact: { doNotEmail, doNotBulkEmail, doNotTrack } };
+}
+
 export const contactabilityQuerySchema = contactPointQuerySchema
   .extend({ profileId: idSchema, audience: audienceSchema.default('contact') })
-  .extend(queryFlagsSchema.shape);
+  .extend(queryFlagsSchema.shape)
+  .transform(groupContactFlags);
 
 const willSend = { consent: nullableValue, willSend: z.boolean(), reasons: z.array(z.enum(BLOCK_REASONS)) };
 export const contactabilitySchema = z.object({
@@ -292,7 +299,8 @@ export const subscriptionCenterQuerySchema = z
           .max(LIMITS.contactPointsPerSubscriptionCenter),
       ),
   })
-  .extend(queryFlagsSchema.shape);
+  .extend(queryFlagsSchema.shape)
+  .transform(groupContactFlags);
 
 export const subscriptionCenterSchema = z.object({
   doNotEmail: z.boolean(),
