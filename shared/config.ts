@@ -21,6 +21,7 @@ const configSchema = z.object({
   STORAGE_TIMEOUT_MS: intSetting(5000, 100, 120000),
   STORAGE_MAX_RETRIES: intSetting(2, 0, 10),
   STORAGE_CONCURRENCY: intSetting(32, 1, 256),
+  STORAGE_MAX_IN_FLIGHT: intSetting(128, 1, 4096),
   LOCAL_FUNCTION_KEY: z.string().optional(),
   PORT: intSetting(7071, 0, 65535),
   AZURITE_LOCATION: z.string().default('.azurite'),

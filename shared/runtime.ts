@@ -1,3 +1,4 @@
+import { Limiter } from './concurrency';
 import { getConfig, type Config } from './config';
 import { CatalogService } from './services/catalog-service';
 import { CenterService } from './services/center-service';
@@ -21,7 +22,10 @@ export function createServices(config: Config): Services {
     config.PROFILE_CACHE_SECONDS * 1000,
   );
   const consents = new ConsentService(
-    new TableConsentStore(createTableClient(config, tableName(config, 'Consents'))),
+    new TableConsentStore(
+      createTableClient(config, tableName(config, 'Consents')),
+      new Limiter(config.STORAGE_MAX_IN_FLIGHT),
+    ),
     catalog,
     { defaultRegion: config.DEFAULT_PHONE_REGION, concurrency: config.STORAGE_CONCURRENCY },
   );

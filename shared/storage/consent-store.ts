@@ -2,6 +2,7 @@ import { odata, type TableClient, type TableEntityResult, type TransactionAction
 import type { Channel, Source, StoredConsent } from '../domain/model';
 import { CapacityError, ConflictError, ValidationError } from '../errors';
 import { HISTORY_ROW_END, HISTORY_ROW_PREFIX, STATE_ROW_KEY, contactPointKey, historyRowKey } from './keys';
+import type { Limiter } from '../concurrency';
 import { asciiJson, ensureTable, fromChunks, storageCall, toChunks } from './tables';
 
 export interface ContactPoint {
@@ -91,7 +92,10 @@ export function decodeContinuationToken(token: string): string {
 export class TableConsentStore implements ConsentStore {
   private readiness: Promise<void> | undefined;
 
-  constructor(private readonly table: TableClient) {}
+  constructor(
+    private readonly table: TableClient,
+    private readonly limiter: Limiter,
+  ) {}
 
   ready(): Promise<void> {
     // Retried on the next call after a failure, so the service recovers when storage comes back.
@@ -104,9 +108,11 @@ export class TableConsentStore implements ConsentStore {
 
   async read(contactPoint: ContactPoint): Promise<ContactPointState> {
     const partitionKey = contactPointKey(contactPoint.channel, contactPoint.address);
-    const entity = await storageCall<TableEntityResult<Record<string, unknown>> | undefined>(
-      () => this.table.getEntity<Record<string, unknown>>(partitionKey, STATE_ROW_KEY),
-      { 404: () => undefined },
+    const entity = await this.limiter.run(() =>
+      storageCall<TableEntityResult<Record<string, unknown>> | undefined>(
+        () => this.table.getEntity<Record<string, unknown>>(partitionKey, STATE_ROW_KEY),
+        { 404: () => undefined },
+      ),
     );
     if (!entity) return emptyState();
     if (entity.address !== contactPoint.address || entity.channel !== contactPoint.channel) {
@@ -143,18 +149,20 @@ export class TableConsentStore implements ConsentStore {
       previous.etag === null ? ['create', state] : ['update', state, 'Replace', { etag: previous.etag }],
       ...entries.map((entry): TransactionAction => ['create', this.historyEntity(partitionKey, entry)]),
     ];
-    await storageCall(
-      async () => {
-        await this.table.submitTransaction(actions);
-      },
-      {
-        409: () => {
-          throw new WriteConflict();
+    await this.limiter.run(() =>
+      storageCall(
+        async () => {
+          await this.table.submitTransaction(actions);
         },
-        412: () => {
-          throw new WriteConflict();
+        {
+          409: () => {
+            throw new WriteConflict();
+          },
+          412: () => {
+            throw new WriteConflict();
+          },
         },
-      },
+      ),
     );
   }
 

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
+import { operations } from '../../shared/api';
 import { apiClient } from '../support/client';
 import { startAzurite, startHost } from '../support/processes';
 
@@ -50,22 +51,14 @@ describe('health and description', () => {
     expect(res.status).toBe(200);
     expect(res.body.openapi).toBe('3.1.0');
     const paths = res.body.paths as Record<string, Record<string, any>>;
-    for (const [path, method] of [
-      ['/api/health', 'get'],
-      ['/api/profiles', 'get'],
-      ['/api/profiles/{profileId}', 'put'],
-      ['/api/profiles/{profileId}', 'get'],
-      ['/api/settings', 'put'],
-      ['/api/consents', 'post'],
-      ['/api/consents', 'get'],
-      ['/api/consents/history', 'get'],
-      ['/api/check', 'post'],
-      ['/api/contactability', 'get'],
-    ] as const) {
-      const op = paths[path]?.[method];
-      expect(op, `${method} ${path}`).toBeDefined();
-      expect(op.responses['200'] ?? op.responses['201']).toBeDefined();
+    for (const op of Object.values(operations)) {
+      const documented = paths[`/api/${op.route}`]?.[op.method.toLowerCase()];
+      expect(documented, `${op.method} ${op.route}`).toBeDefined();
+      expect(documented.responses['200'] ?? documented.responses['201']).toBeDefined();
+      if ('body' in op) expect(documented.requestBody.content['application/json'].schema).toBeDefined();
+      if (op.authLevel === 'function') expect(documented.responses['401']).toBeDefined();
     }
+    expect(Object.keys(paths)).toHaveLength(new Set(Object.values(operations).map((op) => op.route)).size);
     const check = paths['/api/check']!.post;
     expect(check.requestBody.content['application/json'].schema.properties.messages.maxItems).toBe(1000);
     expect(check.responses['200'].content['application/json'].schema.properties.decisions).toBeDefined();
