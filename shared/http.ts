@@ -104,7 +104,8 @@ function tooLarge(): ServiceError {
 export function readQuery<S extends z.ZodType>(request: HttpRequest, schema: S): z.output<S> {
   const query: Record<string, string> = {};
   for (const [key, value] of request.query)
-    if (!Object.hasOwn(query, key) && key !== 'code') query[key] = value;
+    // An empty parameter (`purposeId=`) is an absent one, as clients filling a template send it.
+    if (value !== '' && !Object.hasOwn(query, key) && key !== 'code') query[key] = value;
   return parseWith(schema, query, 'query');
 }
 

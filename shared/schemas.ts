@@ -103,6 +103,16 @@ export const consentRecordInputSchema = z.object({
 });
 export type ConsentRecordInput = z.infer<typeof consentRecordInputSchema>;
 
+/** The fields of a record that name things, each kept only if it has the right shape on its own. */
+const kept = <T extends z.ZodType>(schema: T) => schema.optional().catch(undefined);
+export const consentReferencesSchema = z.object({
+  channel: kept(channelSchema),
+  contactPoint: kept(contactPointSchema),
+  purposeId: kept(idSchema),
+  topicId: kept(idSchema),
+  capturedAt: kept(isoInstant),
+});
+
 const consentBatchSchema = z.object({
   records: z.array(consentRecordInputSchema).min(1).max(LIMITS.recordsPerUpsert),
 });
@@ -180,15 +190,24 @@ export const historyResponseSchema = z.object({
 const flag = z.boolean().optional();
 export const contactFlagsSchema = z.object({ doNotEmail: flag, doNotBulkEmail: flag, doNotTrack: flag });
 
+// Names and addresses of a message are checked by the evaluation, not the schema: an unknown
+// profile, purpose or topic or an unusable address blocks that message only, never the batch.
+const checkFlag = z
+  .boolean()
+  .nullish()
+  .transform((flag) => flag ?? undefined);
 export const checkMessageSchema = z.object({
   messageId: z.string().min(1).max(200),
   channel: channelSchema,
-  contactPoint: contactPointSchema,
-  profileId: idSchema,
-  purposeId: idSchema,
-  topicId: idSchema.optional(),
+  contactPoint: z.string().max(LIMITS.textLength * 4),
+  profileId: z.string().max(LIMITS.textLength),
+  purposeId: z.string().max(LIMITS.textLength),
+  topicId: z.string().max(LIMITS.textLength).optional(),
   audience: audienceSchema.default('contact'),
-  contact: contactFlagsSchema.optional(),
+  contact: z
+    .object({ doNotEmail: checkFlag, doNotBulkEmail: checkFlag, doNotTrack: checkFlag })
+    .nullish()
+    .transform((flags) => flags ?? undefined),
 });
 
 export const checkBodySchema = z.object({

@@ -25,7 +25,7 @@ const USAGE = `Usage: npm run load -- <file.csv> --profile <id> --purpose <id> -
 
   --profile <id>        compliance profile
   --purpose <id>        commercial or transactional purpose of the profile
-  --topic <id>          load into this topic of the purpose instead
+  --topic <id>          lists only: load into this topic of the purpose instead
   --from <source>       contacts | leads | list
   --value <value>       optedIn | optedOut: required for a list, refused otherwise
   --url <url>           service address (default http://127.0.0.1:7071)

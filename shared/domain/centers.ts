@@ -1,6 +1,15 @@
 import type { ErrorDetail } from '../errors';
 import { trackingPurposeOf, type Catalog } from './catalog';
-import type { ConsentValue, ContactFlags, Profile, Purpose, PurposeType, Topic } from './model';
+import type {
+  Audience,
+  Channel,
+  ConsentValue,
+  ContactFlags,
+  Profile,
+  Purpose,
+  PurposeType,
+  Topic,
+} from './model';
 
 /**
  * Will send / will track of one contact point for every purpose and topic of a profile, as
@@ -76,20 +85,33 @@ export interface PreferencePrefill {
 }
 
 /**
- * Preference center prefill: opted in exactly where the evaluation says will send / will track. The
- * view is evaluated with the audience and the contact's flags, so for a contact (email, "check
- * contact consent" on) DoNotEmail/DoNotBulkEmail/DoNotTrack already take part exactly as in
- * `/api/check`; leads and data profiles get will send / will track alone.
+ * Preference center prefill. Will send / will track come from the one evaluation; for a contact the
+ * contact's own flags must allow too (DOMAIN.md states this without the "check contact consent"
+ * switch): commercial needs DoNotEmail and DoNotBulkEmail, transactional DoNotEmail (both email
+ * flags, so they count on the email channel), tracking DoNotTrack. Leads and data profiles: will
+ * send / will track alone.
  */
-export function preferencePrefill(view: WillSendView): PreferencePrefill {
+export function preferencePrefill(
+  view: WillSendView,
+  who?: { audience: Audience; channel: Channel; contact: ContactFlags },
+): PreferencePrefill {
+  const isContact = who?.audience === 'contact';
+  const emailFlags = isContact && who?.channel === 'email' ? who.contact : {};
+  const flagsAllow = (type: PurposeType) =>
+    type === 'commercial'
+      ? commercialAllowed(emailFlags)
+      : type !== 'transactional' || emailFlags.doNotEmail !== true;
   return {
     purposes: view.purposes.map((p) => ({
       purposeId: p.purposeId,
       type: p.type,
-      optedIn: p.willSend,
-      topics: p.topics.map((t) => ({ topicId: t.topicId, optedIn: t.willSend })),
+      optedIn: p.willSend && flagsAllow(p.type),
+      topics: p.topics.map((t) => ({ topicId: t.topicId, optedIn: t.willSend && flagsAllow(p.type) })),
     })),
-    tracking: { purposeId: view.tracking.purposeId, optedIn: view.tracking.willTrack },
+    tracking: {
+      purposeId: view.tracking.purposeId,
+      optedIn: view.tracking.willTrack && !(isContact && who?.contact.doNotTrack === true),
+    },
   };
 }
 
@@ -178,6 +200,8 @@ export function resolveLoadTarget(
       path: 'purposeId',
       message: 'the tracking purpose cannot be loaded: tracking records come from the DoNotTrack of contacts',
     });
+  } else if (target.topicId !== undefined && target.from !== 'list') {
+    problems.push({ path: 'topicId', message: 'only for lists: contacts and leads load into the purpose' });
   } else if (target.topicId !== undefined && !topicOf(purpose, target.topicId)) {
     problems.push({ path: 'topicId', message: `purpose "${purpose.id}" has no topic "${target.topicId}"` });
   }

@@ -95,7 +95,7 @@ export class CenterService {
     this.profileOrNotFound(catalog, query.profileId);
     const contactPoint = this.consents.contactPoint(query.channel, query.contactPoint);
     const [state] = await this.consents.readMany([contactPoint]);
-    return preferencePrefill(describeContactability(catalog, query, contactPoint, state!.records));
+    return preferencePrefill(describeContactability(catalog, query, contactPoint, state!.records), query);
   }
 
   /** Writes the chosen records of one contact point; no contact-level field exists here to change. */

@@ -9,6 +9,7 @@ import { StorageContentionError, ValidationError, type ErrorDetail } from '../er
 import { itemIssueDetails } from '../validation';
 import {
   consentRecordInputSchema,
+  consentReferencesSchema,
   type ConsentRecord,
   type ConsentRecordInput,
   type UpsertResult,
@@ -41,6 +42,20 @@ interface PendingWrite {
 
 export function toApiRecord(contactPoint: ContactPoint, record: StoredConsent): ConsentRecord {
   return { channel: contactPoint.channel, contactPoint: contactPoint.address, ...record };
+}
+
+interface RecordReferences {
+  channel?: Channel;
+  contactPoint?: string;
+  purposeId?: string;
+  topicId?: string;
+  capturedAt?: string;
+}
+
+/** The fields of a record that failed its schema which still have the right shape to be checked. */
+function looseReferences(raw: unknown): RecordReferences {
+  const parsed = consentReferencesSchema.safeParse(raw);
+  return parsed.success ? parsed.data : {};
 }
 
 /** The records a contact point would hold once every write is applied (versions aside). */
@@ -131,7 +146,13 @@ export class ConsentService {
     inputs.forEach((raw, index) => {
       const parsed = consentRecordInputSchema.safeParse(raw);
       if (!parsed.success) {
-        problems.push(...itemIssueDetails(parsed.error.issues, 'records', index));
+        const details = itemIssueDetails(parsed.error.issues, 'records', index);
+        problems.push(...details);
+        // The fields that did parse are still checked, so one answer names every bad path.
+        const reported = new Set(details.map((d) => d.path));
+        const fresh: ErrorDetail[] = [];
+        this.checkReferences(looseReferences(raw), index, catalog, receivedAt, fresh);
+        problems.push(...fresh.filter((d) => !reported.has(d.path)));
         return;
       }
       const found = this.validate(parsed.data, index, catalog, receivedAt, problems);
@@ -159,20 +180,25 @@ export class ConsentService {
     return results;
   }
 
-  private validate(
-    input: ConsentRecordInput,
+  /** Checks what the schema cannot: the address, known purpose and topic, a plausible capture time. */
+  private checkReferences(
+    input: RecordReferences,
     index: number,
     catalog: Catalog,
     receivedAt: Date,
     problems: ErrorDetail[],
-  ): { contactPoint: ContactPoint; write: ConsentWrite } | undefined {
-    const before = problems.length;
+  ): string | undefined {
     const problem = (field: string, message: string) =>
       problems.push({ index, path: `records[${index}].${field}`, message });
-    const normalized = normalizeContactPoint(input.channel, input.contactPoint, this.options.defaultRegion);
-    if (!normalized.ok) problem('contactPoint', normalized.message);
-    const purpose = catalog.purposes.get(input.purposeId);
-    if (!purpose) problem('purposeId', `there is no purpose "${input.purposeId}"`);
+    let address: string | undefined;
+    if (input.channel !== undefined && input.contactPoint !== undefined) {
+      const normalized = normalizeContactPoint(input.channel, input.contactPoint, this.options.defaultRegion);
+      if (normalized.ok) address = normalized.address;
+      else problem('contactPoint', normalized.message);
+    }
+    const purpose = input.purposeId === undefined ? undefined : catalog.purposes.get(input.purposeId);
+    if (input.purposeId !== undefined && !purpose)
+      problem('purposeId', `there is no purpose "${input.purposeId}"`);
     if (input.topicId !== undefined) {
       const topic = catalog.topics.get(input.topicId);
       if (!topic) problem('topicId', `there is no topic "${input.topicId}"`);
@@ -186,9 +212,21 @@ export class ConsentService {
     ) {
       problem('capturedAt', 'is in the future');
     }
-    if (problems.length > before || !normalized.ok) return undefined;
+    return address;
+  }
+
+  private validate(
+    input: ConsentRecordInput,
+    index: number,
+    catalog: Catalog,
+    receivedAt: Date,
+    problems: ErrorDetail[],
+  ): { contactPoint: ContactPoint; write: ConsentWrite } | undefined {
+    const before = problems.length;
+    const address = this.checkReferences(input, index, catalog, receivedAt, problems);
+    if (problems.length > before || address === undefined) return undefined;
     return {
-      contactPoint: { channel: input.channel, address: normalized.address },
+      contactPoint: { channel: input.channel, address },
       write: {
         purposeId: input.purposeId,
         ...(input.topicId !== undefined ? { topicId: input.topicId } : {}),

@@ -586,16 +586,14 @@ describe('load consent', () => {
     expect(optIn.body.consent).toEqual({ created: 0, updated: 1, unchanged: 0 });
   });
 
-  it('contacts with a topic: the flags decide the topic record, tracking is written beside it', async () => {
-    const [a, b] = [uniqueEmail('ld'), uniqueEmail('ld')];
-    const res = await load({
-      topicId: 'ctr-weekly',
-      from: 'contacts',
-      members: [{ email: a }, { email: b, doNotEmail: true }],
-    });
-    expect(res.status).toBe(200);
-    expect(await values(a)).toEqual({ 'ctr-news/ctr-weekly': 'optedIn', 'ctr-tracking': 'optedIn' });
-    expect(await values(b)).toEqual({ 'ctr-news/ctr-weekly': 'optedOut', 'ctr-tracking': 'optedIn' });
+  it('contacts and leads load into the purpose: a topic is for lists only, and nothing is written', async () => {
+    for (const from of ['contacts', 'leads']) {
+      const a = uniqueEmail('ld');
+      const res = await load({ topicId: 'ctr-weekly', from, members: [{ email: a }] });
+      expect(res.status).toBe(400);
+      expect(res.body.errors).toEqual([expect.objectContaining({ path: 'topicId' })]);
+      expect(await values(a)).toEqual({});
+    }
   });
 
   it('loading the same members twice reports everything unchanged the second time, with no new history', async () => {

@@ -139,6 +139,29 @@ describe('POST /api/check', () => {
     ]);
   });
 
+  it('blocks a message with odd names, an empty address or null flags, and still decides the rest', async () => {
+    const email = uniqueEmail('odd');
+    const res = await api.post('/api/check', {
+      messages: [
+        message('spaces', email, { profileId: 'no such profile' }),
+        message('long', email, { purposeId: 'p'.repeat(300) }),
+        message('slash', email, { topicId: 'a/b' }),
+        message('empty', ''),
+        message('nulls', email, { contact: { doNotEmail: null, doNotBulkEmail: null, doNotTrack: null } }),
+        message('no-contact', email, { contact: null }),
+      ],
+    });
+    expect(res.status).toBe(200);
+    expect(res.body.decisions.map((d: any) => [d.messageId, d.decision, d.reasons])).toEqual([
+      ['spaces', 'blocked', ['unknown-profile']],
+      ['long', 'blocked', ['unknown-purpose']],
+      ['slash', 'blocked', ['unknown-topic']],
+      ['empty', 'blocked', ['invalid-contact-point']],
+      ['nulls', 'sent', []],
+      ['no-contact', 'sent', []],
+    ]);
+  });
+
   it('answers 400 for a malformed body, duplicate messageIds or too many messages', async () => {
     expect((await api.post('/api/check', '{"messages": [')).status).toBe(400);
     expect((await api.post('/api/check', { messages: [] })).status).toBe(400);

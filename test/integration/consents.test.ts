@@ -164,6 +164,7 @@ describe('validation', () => {
         record(uniqueEmail(), { topicId: 'no-such-topic' }),
         record('12', { channel: 'sms' }),
         record(uniqueEmail(), { value: 'maybe' }),
+        record('also-bad', { value: 'maybe', purposeId: 'no-such-purpose' }),
       ],
     });
     expect(res.status).toBe(400);
@@ -176,6 +177,9 @@ describe('validation', () => {
         [3, 'records[3].topicId'],
         [4, 'records[4].contactPoint'],
         [5, 'records[5].value'],
+        [6, 'records[6].value'],
+        [6, 'records[6].contactPoint'],
+        [6, 'records[6].purposeId'],
       ]),
     );
     expect(

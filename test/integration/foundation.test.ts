@@ -1,10 +1,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { operations } from '../../shared/api';
 import { apiClient } from '../support/client';
-import { startAzurite, startHost } from '../support/processes';
+import { startAzurite, startHost, type RunningAzurite, type RunningHost } from '../support/processes';
 
 const api = apiClient();
 const anonymous = apiClient(inject('hostUrl'), null);
@@ -176,14 +176,44 @@ describe('profiles', () => {
 });
 
 describe('settings', () => {
-  it('defaults to checking contact consent and can be changed', async () => {
-    expect((await api.get('/api/settings')).body).toEqual({ checkContactConsent: true });
-    expect((await api.put('/api/settings', { checkContactConsent: false })).body).toEqual({
+  // Its own host and store: turning the switch off must not race the other files' checks.
+  let azurite: RunningAzurite;
+  let host: RunningHost;
+  let own: ReturnType<typeof apiClient>;
+  beforeAll(async () => {
+    azurite = await startAzurite({ port: 0 });
+    host = await startHost({ AzureWebJobsStorage: azurite.connectionString });
+    own = apiClient(host.url, null);
+  });
+  afterAll(async () => {
+    await host.stop();
+    await azurite.stop();
+  });
+
+  it('defaults to checking contact consent; turned off, contact flags no longer block a check', async () => {
+    const message = {
+      messageId: 'm',
+      channel: 'email',
+      contactPoint: 'flags@example.com',
+      profileId: 'default',
+      purposeId: 'commercial',
+      contact: { doNotBulkEmail: true },
+    };
+    expect((await own.get('/api/settings')).body).toEqual({ checkContactConsent: true });
+    expect((await own.post('/api/check', { messages: [message] })).body.decisions[0].reasons).toEqual([
+      'contact-do-not-bulk-email',
+    ]);
+    expect((await own.put('/api/settings', { checkContactConsent: false })).body).toEqual({
       checkContactConsent: false,
     });
-    expect((await api.get('/api/settings')).body).toEqual({ checkContactConsent: false });
-    expect((await api.put('/api/settings', { checkContactConsent: true })).status).toBe(200);
-    expect((await api.put('/api/settings', { checkContactConsent: 'yes' })).status).toBe(400);
+    expect((await own.get('/api/settings')).body).toEqual({ checkContactConsent: false });
+    expect((await own.post('/api/check', { messages: [message] })).body.decisions[0].decision).toBe('sent');
+    // The preference center prefill still honours a contact's own flags (DOMAIN.md).
+    const prefill = await own.get(
+      '/api/preference-center?profileId=default&channel=email&contactPoint=flags@example.com&doNotBulkEmail=true',
+    );
+    expect(prefill.body.purposes.find((p: any) => p.purposeId === 'commercial').optedIn).toBe(false);
+    expect((await own.put('/api/settings', { checkContactConsent: 'yes' })).status).toBe(400);
   });
 });
 

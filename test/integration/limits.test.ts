@@ -375,9 +375,11 @@ describe('history limit', () => {
     }
     const page = (extra: Record<string, string | number>) =>
       api.get(`/api/consents/history${qs({ channel: 'email', contactPoint: email, ...extra })}`);
-    for (const limit of ['0', '-1', '1.5', 'abc', String(LIMITS.historyPageMax + 1), '', '1e9']) {
+    for (const limit of ['0', '-1', '1.5', 'abc', String(LIMITS.historyPageMax + 1), '1e9']) {
       expectProblem(await page({ limit }), 400, 'limit');
     }
+    // An empty parameter is an absent one: the default applies.
+    expect((await page({ limit: '' })).body.entries).toHaveLength(3);
     expectProblem(await page({ continuationToken: x(201) }), 400, 'continuationToken');
     expectProblem(await page({ continuationToken: 'not-a-token' }), 400, 'continuationToken');
     expect((await page({})).body.entries).toHaveLength(3);

@@ -214,7 +214,7 @@ describe('preference center prefill', () => {
     });
   });
 
-  it('never disagrees with the check: opted in exactly when the message would be sent / tracked', () => {
+  it('never disagrees with the check: opted in exactly when sent / tracked and the contact flags allow', () => {
     const values = fc.constantFrom<ConsentValue>('optedIn', 'optedOut', 'notSet');
     const flag = fc.option(fc.boolean(), { nil: undefined });
     fc.assert(
@@ -242,22 +242,31 @@ describe('preference center prefill', () => {
           const query = { channel: c.channel, profileId: 'brand', audience: c.audience, contact: c.contact };
           const prefill = preferencePrefill(
             describeContactability(over, query, { channel: c.channel, address: 'x' }, stored),
+            query,
           );
+          // A contact's own email flags count whether or not the switch is on (DOMAIN.md).
+          const emailFlags = c.audience === 'contact' && c.channel === 'email';
+          const flagsAllow = (type: string) =>
+            !emailFlags ||
+            (type === 'commercial'
+              ? !c.contact.doNotEmail && !c.contact.doNotBulkEmail
+              : type !== 'transactional' || !c.contact.doNotEmail);
           for (const p of prefill.purposes) {
             const sent =
               evaluateMessage({ ...query, purposeId: p.purposeId }, over, stored).decision === 'sent';
-            expect(p.optedIn).toBe(sent);
+            expect(p.optedIn).toBe(sent && flagsAllow(p.type));
             for (const t of p.topics) {
               const topicSent =
                 evaluateMessage({ ...query, purposeId: p.purposeId, topicId: t.topicId }, over, stored)
                   .decision === 'sent';
-              expect(t.optedIn).toBe(topicSent);
+              expect(t.optedIn).toBe(topicSent && flagsAllow(p.type));
             }
           }
           const tracked = evaluateTracking(query, BRAND, over, stored).reasons.length === 0;
-          expect(prefill.tracking.optedIn).toBe(tracked);
-          // DOMAIN.md: for a contact's email (switch on) the flags always take part.
-          if (c.audience === 'contact' && c.channel === 'email' && c.switchOn) {
+          const trackAllowed = !(c.audience === 'contact' && c.contact.doNotTrack);
+          expect(prefill.tracking.optedIn).toBe(tracked && trackAllowed);
+          // DOMAIN.md: for a contact's email the flags always take part, switch on or off.
+          if (c.audience === 'contact' && c.channel === 'email') {
             const commercialAllowed = !c.contact.doNotEmail && !c.contact.doNotBulkEmail;
             for (const p of prefill.purposes) {
               if (p.type === 'commercial' && !commercialAllowed) expect(p.optedIn).toBe(false);
