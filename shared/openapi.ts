@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { operations, type Operation } from './api';
+import { problemSchema } from './schemas';
 
 function schemaOf(schema: z.ZodType, io: 'input' | 'output'): Record<string, unknown> {
   const { $schema: _ignored, ...rest } = z.toJSONSchema(schema, {
@@ -46,8 +47,15 @@ export function buildOpenApiDocument(): Record<string, unknown> {
   const paths: Record<string, Record<string, unknown>> = {};
   for (const op of Object.values(operations) as Operation[]) {
     const path = `/api/${op.route}`;
+    // What every route with a body can also answer, from the host and the body reader.
+    const bodyProblems = op.body
+      ? {
+          413: { description: 'The body is larger than 4 MiB', schema: problemSchema },
+          415: { description: 'The body is not application/json', schema: problemSchema },
+        }
+      : {};
     const responses = Object.fromEntries(
-      Object.entries(op.responses).map(([status, r]) => {
+      Object.entries({ ...bodyProblems, ...op.responses }).map(([status, r]) => {
         const type = Number(status) >= 400 ? 'application/problem+json' : 'application/json';
         return [
           status,

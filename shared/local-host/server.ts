@@ -60,6 +60,11 @@ function keyMatches(given: string | null, expected: string): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
+/** The same `type` scheme as the service's own problems: `urn:consent-service:problem:not-found`. */
+function problemType(title: string): string {
+  return `urn:consent-service:problem:${title.toLowerCase().replace(/[^a-z0-9]+/g, '-')}`;
+}
+
 function problem(
   res: ServerResponse,
   status: number,
@@ -67,7 +72,7 @@ function problem(
   detail: string,
   headers: Record<string, string> = {},
 ) {
-  const body = JSON.stringify({ type: 'about:blank', title, status, detail });
+  const body = JSON.stringify({ type: problemType(title), title, status, detail });
   res.writeHead(status, { 'content-type': 'application/problem+json', ...headers });
   res.end(body);
 }
@@ -155,7 +160,7 @@ export function createLocalHost(options: LocalHostOptions): Server {
       error.code === 'HPE_HEADER_OVERFLOW' ? 431 : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
     const title = STATUS_CODES[status] ?? 'Bad request';
     const body = JSON.stringify({
-      type: 'about:blank',
+      type: problemType(title),
       title,
       status,
       detail: 'The request could not be read.',
