@@ -29,12 +29,13 @@ export function createServices(config: Config): Services {
     catalog,
     { defaultRegion: config.DEFAULT_PHONE_REGION, concurrency: config.STORAGE_CONCURRENCY },
   );
+  const checks = new CheckService(consents, catalog, config.DEFAULT_PHONE_REGION);
   return {
     config,
     catalog,
     consents,
-    checks: new CheckService(consents, catalog, config.DEFAULT_PHONE_REGION),
-    centers: new CenterService(consents, catalog, config.DEFAULT_PHONE_REGION),
+    checks,
+    centers: new CenterService(consents, catalog, checks, config.DEFAULT_PHONE_REGION),
   };
 }
 

@@ -25,7 +25,7 @@ import {
 import type { ContactPoint } from '../storage/consent-store';
 import { itemIssueDetails } from '../validation';
 import type { CatalogService } from './catalog-service';
-import { describeContactability, type ContactabilityQuery } from './check-service';
+import { describeContactability, type CheckService, type ContactabilityQuery } from './check-service';
 import type { ConsentService } from './consent-service';
 
 export interface SubscriptionCenterQuery {
@@ -49,6 +49,7 @@ export class CenterService {
   constructor(
     private readonly consents: ConsentService,
     private readonly catalog: CatalogService,
+    private readonly checks: CheckService,
     private readonly defaultRegion: string,
   ) {}
 
@@ -91,11 +92,7 @@ export class CenterService {
   }
 
   async preferencePrefill(query: ContactabilityQuery): Promise<PreferencePrefill> {
-    const catalog = await this.catalog.current();
-    this.profileOrNotFound(catalog, query.profileId);
-    const contactPoint = this.consents.contactPoint(query.channel, query.contactPoint);
-    const [state] = await this.consents.readMany([contactPoint]);
-    return preferencePrefill(describeContactability(catalog, query, contactPoint, state!.records), query);
+    return preferencePrefill(await this.checks.contactability(query), query);
   }
 
   /** Writes the chosen records of one contact point; no contact-level field exists here to change. */

@@ -34,23 +34,23 @@ export class CheckService {
    */
   async check(messages: CheckBody['messages']): Promise<Decision[]> {
     const catalog = await this.catalog.current();
+    // Messages to one contact point share its read: one entry per distinct (channel, address).
+    const reads = new Map<string, { contactPoint: ContactPoint; consent: ContactPointConsent }>();
     const keys = messages.map((m) => {
       const normalized = normalizeContactPoint(m.channel, m.contactPoint, this.defaultRegion);
-      return normalized.ok ? `${m.channel}\u0000${normalized.address}` : null;
+      if (!normalized.ok) return null;
+      const key = `${m.channel}\u0000${normalized.address}`;
+      if (!reads.has(key))
+        reads.set(key, { contactPoint: { channel: m.channel, address: normalized.address }, consent: null });
+      return key;
     });
-    const distinct = new Map<string, ContactPoint>();
-    keys.forEach((key, i) => {
-      if (key !== null && !distinct.has(key)) {
-        distinct.set(key, { channel: messages[i]!.channel, address: key.slice(key.indexOf('\u0000') + 1) });
-      }
-    });
-    const states = await this.consents.readMany([...distinct.values()]);
-    const consentByKey = new Map<string, ContactPointConsent>();
-    [...distinct.keys()].forEach((key, i) => consentByKey.set(key, states[i]!.records));
+    const entries = [...reads.values()];
+    const states = await this.consents.readMany(entries.map((e) => e.contactPoint));
+    entries.forEach((entry, i) => (entry.consent = states[i]!.records));
 
     return messages.map((message, i) => {
       const key = keys[i];
-      const consent = key === null || key === undefined ? null : (consentByKey.get(key) ?? null);
+      const consent = key ? (reads.get(key)?.consent ?? null) : null;
       return { messageId: message.messageId, ...evaluateMessage(message, catalog, consent) };
     });
   }

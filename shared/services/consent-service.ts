@@ -1,4 +1,5 @@
 import { randomInt } from 'node:crypto';
+import type { z } from 'zod';
 import { setTimeout as delay } from 'node:timers/promises';
 import { mapLimit } from '../concurrency';
 import type { Catalog } from '../domain/catalog';
@@ -44,13 +45,7 @@ export function toApiRecord(contactPoint: ContactPoint, record: StoredConsent): 
   return { channel: contactPoint.channel, contactPoint: contactPoint.address, ...record };
 }
 
-interface RecordReferences {
-  channel?: Channel;
-  contactPoint?: string;
-  purposeId?: string;
-  topicId?: string;
-  capturedAt?: string;
-}
+type RecordReferences = z.infer<typeof consentReferencesSchema>;
 
 /** The fields of a record that failed its schema which still have the right shape to be checked. */
 function looseReferences(raw: unknown): RecordReferences {
