@@ -1,9 +1,9 @@
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
 import { httpOptions, operations } from '../shared/api';
-import { ValidationError } from '../shared/errors';
+import { z } from 'zod';
 import { json, parseWith, readJson, respond } from '../shared/http';
 import { getServices } from '../shared/runtime';
-import { profileBodySchema, profileParamsSchema } from '../shared/schemas';
+import { profileParamsSchema } from '../shared/schemas';
 
 export async function listProfiles(
   _request: HttpRequest,
@@ -28,13 +28,8 @@ export async function putProfile(
 ): Promise<HttpResponseInit> {
   return respond(context, async () => {
     const { profileId } = parseWith(profileParamsSchema, request.params, 'path');
-    const body = await readJson(request, profileBodySchema);
-    if (body.id !== undefined && body.id !== profileId) {
-      throw new ValidationError('The body names another profile.', [
-        { path: 'id', message: 'must equal the profile id in the path' },
-      ]);
-    }
-    const { created, profile } = await getServices().catalog.putProfile({ ...body, id: profileId });
+    const body = await readJson(request, z.unknown());
+    const { created, profile } = await getServices().catalog.putProfileBody(profileId, body);
     return json(profile, created ? 201 : 200);
   });
 }

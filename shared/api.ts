@@ -21,6 +21,12 @@ const unavailable = {
 };
 const notFound = { 404: { description: 'Not found', schema: s.problemSchema } };
 const tooLarge = { 413: { description: 'The body is too large', schema: s.problemSchema } };
+const capacity = {
+  409: {
+    description: 'A contact point would hold more than the store allows; nothing was written',
+    schema: s.problemSchema,
+  },
+};
 
 /** Every route of the service: the functions register from here and openapi.json is generated from here. */
 export const operations = {
@@ -104,6 +110,7 @@ export const operations = {
       200: { description: 'Outcome per record, in request order', schema: s.upsertResponseSchema },
       ...invalid,
       ...tooLarge,
+      ...capacity,
       ...unavailable,
     },
   },
@@ -189,6 +196,7 @@ export const operations = {
     responses: {
       200: { description: 'Outcome per record written', schema: s.upsertResponseSchema },
       ...invalid,
+      ...capacity,
       ...unavailable,
     },
   },
@@ -216,6 +224,7 @@ export const operations = {
     responses: {
       200: { description: 'Outcome per choice, in request order', schema: s.upsertResponseSchema },
       ...invalid,
+      ...capacity,
       ...unavailable,
     },
   },
@@ -230,6 +239,7 @@ export const operations = {
       200: { description: 'Records created, updated and unchanged', schema: s.loadResponseSchema },
       ...invalid,
       ...tooLarge,
+      ...capacity,
       ...unavailable,
     },
   },

@@ -23,6 +23,8 @@ const configSchema = z.object({
   STORAGE_CONCURRENCY: intSetting(32, 1, 256),
   STORAGE_MAX_IN_FLIGHT: intSetting(128, 1, 4096),
   LOCAL_FUNCTION_KEY: z.string().optional(),
+  /** The Functions host's own body limit (100 MB unless set); the service enforces smaller ones. */
+  FUNCTIONS_REQUEST_BODY_SIZE_LIMIT: intSetting(104_857_600, 1, 2_147_483_647),
   PORT: intSetting(7071, 0, 65535),
   AZURITE_LOCATION: z.string().default('.azurite'),
   /** Set by tools that start the local host: exit when the parent closes our stdin. */

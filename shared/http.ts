@@ -11,7 +11,7 @@ export const MAX_REQUEST_BYTES = 4 * 1024 * 1024;
 const PROBLEMS: Record<ErrorCode, { status: number; title: string }> = {
   'validation-failed': { status: 400, title: 'The request is not valid' },
   'malformed-json': { status: 400, title: 'The body is not valid JSON' },
-  'unsupported-media-type': { status: 415, title: 'The body must be application/json' },
+  'unsupported-media-type': { status: 415, title: 'Unsupported media type' },
   'payload-too-large': { status: 413, title: 'The body is too large' },
   'not-found': { status: 404, title: 'Not found' },
   conflict: { status: 409, title: 'Conflict' },
@@ -78,15 +78,51 @@ export async function respond(
   }
 }
 
-export async function readJson<S extends z.ZodType>(request: HttpRequest, schema: S): Promise<z.output<S>> {
-  const contentType = request.headers.get('content-type');
-  if (contentType !== null && !/^application\/([\w.+-]*\+)?json\b/i.test(contentType.trim())) {
-    throw new ServiceError('unsupported-media-type', 'Send the body as application/json.');
+/** A media type and its parameters (`charset` lower-cased), as RFC 9110 writes them. */
+export function parseMediaType(header: string): { type: string; params: Record<string, string> } {
+  const [type = '', ...rest] = header.split(';');
+  const params: Record<string, string> = {};
+  for (const part of rest) {
+    const eq = part.indexOf('=');
+    if (eq < 0) continue;
+    const name = part.slice(0, eq).trim().toLowerCase();
+    const value = part
+      .slice(eq + 1)
+      .trim()
+      .replace(/^"(.*)"$/, '$1');
+    if (name !== '' && !Object.hasOwn(params, name)) params[name] = value;
+  }
+  return { type: type.trim().toLowerCase(), params };
+}
+
+/**
+ * The raw body, refused with 415 when it is compressed or otherwise encoded (only `identity` is read)
+ * and with 413 past the service's own limit: the Functions host lets up to 100 MB through.
+ */
+export async function readBodyBytes(request: HttpRequest, limit = MAX_REQUEST_BYTES): Promise<Buffer> {
+  const encoding = request.headers.get('content-encoding')?.trim().toLowerCase();
+  if (encoding !== undefined && encoding !== '' && encoding !== 'identity') {
+    throw new ServiceError('unsupported-media-type', 'Send the body without a Content-Encoding.');
   }
   const declared = Number(request.headers.get('content-length') ?? '0');
-  if (declared > MAX_REQUEST_BYTES) throw tooLarge();
+  if (declared > limit) throw tooLarge(limit);
   const bytes = Buffer.from(await request.arrayBuffer());
-  if (bytes.length > MAX_REQUEST_BYTES) throw tooLarge();
+  if (bytes.length > limit) throw tooLarge(limit);
+  return bytes;
+}
+
+export async function readJson<S extends z.ZodType>(request: HttpRequest, schema: S): Promise<z.output<S>> {
+  const contentType = request.headers.get('content-type');
+  if (contentType !== null) {
+    const { type, params } = parseMediaType(contentType);
+    if (!/^application\/([\w.+-]*\+)?json$/.test(type)) {
+      throw new ServiceError('unsupported-media-type', 'Send the body as application/json.');
+    }
+    if (params.charset !== undefined && !/^utf-?8$/i.test(params.charset)) {
+      throw new ServiceError('unsupported-media-type', 'Send the JSON body in UTF-8.');
+    }
+  }
+  const bytes = await readBodyBytes(request);
   let body: unknown;
   try {
     body = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
@@ -96,16 +132,21 @@ export async function readJson<S extends z.ZodType>(request: HttpRequest, schema
   return parseWith(schema, body, 'body');
 }
 
-function tooLarge(): ServiceError {
-  return new ServiceError('payload-too-large', `A request body may hold at most ${MAX_REQUEST_BYTES} bytes.`);
+function tooLarge(limit: number): ServiceError {
+  return new ServiceError('payload-too-large', `A request body may hold at most ${limit} bytes.`);
 }
 
-/** Query parameters as an object (a repeated parameter keeps its first value). */
+/**
+ * Query parameters as an object. A repeated parameter arrives as the Functions host passes it, its
+ * values joined with commas (`channel=custom,email`), so it is refused rather than half read.
+ */
 export function readQuery<S extends z.ZodType>(request: HttpRequest, schema: S): z.output<S> {
   const query: Record<string, string> = {};
-  for (const [key, value] of request.query)
+  for (const [key, value] of request.query) {
     // An empty parameter (`purposeId=`) is an absent one, as clients filling a template send it.
-    if (value !== '' && !Object.hasOwn(query, key) && key !== 'code') query[key] = value;
+    if (value === '' || key === 'code') continue;
+    query[key] = Object.hasOwn(query, key) ? `${query[key]},${value}` : value;
+  }
   return parseWith(schema, query, 'query');
 }
 

@@ -86,7 +86,35 @@ export const profileListSchema = z.object({ profiles: z.array(profileSchema) });
 
 export const settingsSchema = z.strictObject({ checkContactConsent: z.boolean() });
 
-const isoInstant = z.iso.datetime({ offset: true });
+const RFC3339 =
+  /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.\d{1,9})?(?:[Zz]|[+-](\d{2}):(\d{2}))$/;
+
+/** A real instant in RFC 3339 form, with an offset; `t` and `z` may be lower-case (section 5.6). */
+export function isRfc3339(text: string): boolean {
+  const m = RFC3339.exec(text);
+  if (!m) return false;
+  const [year, month, day, hour, minute, second, offsetHours = 0, offsetMinutes = 0] = m
+    .slice(1)
+    .map((part) => (part === undefined ? undefined : Number(part)));
+  const date = new Date(Date.UTC(year!, month! - 1, day!));
+  return (
+    date.getUTCMonth() === month! - 1 &&
+    date.getUTCDate() === day &&
+    hour! <= 23 &&
+    minute! <= 59 &&
+    second! <= 59 &&
+    offsetHours <= 23 &&
+    offsetMinutes <= 59
+  );
+}
+
+/** An RFC 3339 instant, handed on upper-cased (`T`, `Z`) so every date parser reads it. */
+export const instantSchema = z
+  .string()
+  .max(40)
+  .refine(isRfc3339, 'an RFC 3339 date-time with an offset, e.g. 2026-11-01T10:00:00Z')
+  .transform((text) => text.toUpperCase());
+const isoInstant = instantSchema;
 
 export const consentRecordInputSchema = z.object({
   channel: channelSchema,

@@ -25,7 +25,8 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: ['@azure/*', '../storage/*', '../http', '../services/*', 'node:*'] },
+        // node:url only for its UTS #46 host name mapping (domainToASCII / domainToUnicode).
+        { patterns: ['@azure/*', '../storage/*', '../http', '../services/*', 'node:*', '!node:url'] },
       ],
     },
   },

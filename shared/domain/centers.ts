@@ -1,15 +1,6 @@
 import type { ErrorDetail } from '../errors';
 import { trackingPurposeOf, type Catalog } from './catalog';
-import type {
-  Audience,
-  Channel,
-  ConsentValue,
-  ContactFlags,
-  Profile,
-  Purpose,
-  PurposeType,
-  Topic,
-} from './model';
+import type { ConsentValue, ContactFlags, Profile, Purpose, PurposeType, Topic } from './model';
 
 /**
  * Will send / will track of one contact point for every purpose and topic of a profile, as
@@ -85,33 +76,19 @@ export interface PreferencePrefill {
 }
 
 /**
- * Preference center prefill. Will send / will track come from the one evaluation; for a contact the
- * contact's own flags must allow too (DOMAIN.md states this without the "check contact consent"
- * switch): commercial needs DoNotEmail and DoNotBulkEmail, transactional DoNotEmail (both email
- * flags, so they count on the email channel), tracking DoNotTrack. Leads and data profiles: will
- * send / will track alone.
+ * Preference center prefill: opted in exactly where the one evaluation says "will send" / "will
+ * track". A contact's own flags count through it, so only when the "check contact consent" switch
+ * is on (seed 002), and never for leads and data profiles: a prefill never disagrees with the check.
  */
-export function preferencePrefill(
-  view: WillSendView,
-  who?: { audience: Audience; channel: Channel; contact: ContactFlags },
-): PreferencePrefill {
-  const isContact = who?.audience === 'contact';
-  const emailFlags = isContact && who?.channel === 'email' ? who.contact : {};
-  const flagsAllow = (type: PurposeType) =>
-    type === 'commercial'
-      ? commercialAllowed(emailFlags)
-      : type !== 'transactional' || emailFlags.doNotEmail !== true;
+export function preferencePrefill(view: WillSendView): PreferencePrefill {
   return {
     purposes: view.purposes.map((p) => ({
       purposeId: p.purposeId,
       type: p.type,
-      optedIn: p.willSend && flagsAllow(p.type),
-      topics: p.topics.map((t) => ({ topicId: t.topicId, optedIn: t.willSend && flagsAllow(p.type) })),
+      optedIn: p.willSend,
+      topics: p.topics.map((t) => ({ topicId: t.topicId, optedIn: t.willSend })),
     })),
-    tracking: {
-      purposeId: view.tracking.purposeId,
-      optedIn: view.tracking.willTrack && !(isContact && who?.contact.doNotTrack === true),
-    },
+    tracking: { purposeId: view.tracking.purposeId, optedIn: view.tracking.willTrack },
   };
 }
 

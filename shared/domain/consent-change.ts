@@ -19,6 +19,8 @@ export interface AppliedWrite {
   outcome: WriteOutcome;
   before: StoredConsent | null;
   record: StoredConsent;
+  /** The newest capture time seen for this record once the write is applied. */
+  seen: string;
 }
 
 const COMPARED_FIELDS = ['value', 'source', 'reason', 'reasonDescription', 'status', 'owner'] as const;
@@ -27,20 +29,28 @@ function sameConsent(a: ConsentFields, b: ConsentFields): boolean {
   return COMPARED_FIELDS.every((field) => a[field] === b[field]);
 }
 
+const later = (a: string, b: string | undefined) =>
+  b !== undefined && Date.parse(b) > Date.parse(a) ? b : a;
+
 /**
- * What one write does to the stored record: `stale` if captured before what is stored, `unchanged`
- * if nothing it says differs (this is what breaks two-way sync loops), else `created`/`updated`.
+ * What one write does to the stored record. `stale` if captured before the newest capture time
+ * this record has seen, `unchanged` if nothing it says differs (this breaks two-way sync loops:
+ * only the capture mark moves, so a late, older event stays stale whatever the arrival order),
+ * else `created`/`updated`. The outcome therefore never depends on the order events arrive in.
  */
 export function applyConsentWrite(
   current: StoredConsent | undefined,
+  seen: string | undefined,
   write: ConsentWrite,
   context: ChangeContext,
 ): AppliedWrite {
-  if (current && Date.parse(write.capturedAt) < Date.parse(current.capturedAt)) {
-    return { outcome: 'stale', before: current, record: current };
+  const newest = current ? later(current.capturedAt, seen) : undefined;
+  if (current && newest !== undefined && Date.parse(write.capturedAt) < Date.parse(newest)) {
+    return { outcome: 'stale', before: current, record: current, seen: newest };
   }
-  if (current && sameConsent(current, write))
-    return { outcome: 'unchanged', before: current, record: current };
+  if (current && sameConsent(current, write)) {
+    return { outcome: 'unchanged', before: current, record: current, seen: later(write.capturedAt, newest) };
+  }
   const record: StoredConsent = {
     purposeId: write.purposeId,
     ...(write.topicId !== undefined ? { topicId: write.topicId } : {}),
@@ -56,5 +66,20 @@ export function applyConsentWrite(
     modifiedBy: context.actor,
     version: context.version,
   };
-  return { outcome: current ? 'updated' : 'created', before: current ?? null, record };
+  return {
+    outcome: current ? 'updated' : 'created',
+    before: current ?? null,
+    record,
+    seen: write.capturedAt,
+  };
+}
+
+/**
+ * The capture time a write counts with: its own, but never later than when the service received
+ * it (clocks drift: a future time must never make a person's own later opt-out stale).
+ */
+export function effectiveCaptureTime(capturedAt: string | undefined, receivedAt: Date): string {
+  if (capturedAt === undefined) return receivedAt.toISOString();
+  const at = Date.parse(capturedAt);
+  return new Date(Math.min(at, receivedAt.getTime())).toISOString();
 }

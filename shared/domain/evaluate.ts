@@ -103,7 +103,8 @@ export function evaluateMessage(
   const purposeValue = purpose ? valueOf(consentKey(purpose.id)) : null;
   const topicValue = topic ? valueOf(consentKey(message.purposeId, topic.id)) : null;
 
-  if (reasons.length === 0 && purposeModel !== null && purposeValue !== null) {
+  // Every failing check is named: an unknown topic does not hide the purpose's own reasons.
+  if (purpose?.type !== 'tracking' && purposeModel !== null && purposeValue !== null) {
     const purposeOutcome = consentOutcome(purposeModel, purposeValue);
     if (purposeOutcome === 'optedOut') reasons.push('purpose-opted-out');
     if (purposeOutcome === 'optInRequired') reasons.push('purpose-opt-in-required');

@@ -2,10 +2,23 @@ import type { ErrorDetail } from '../errors';
 import { idsOf } from './catalog';
 import type { Profile } from './model';
 
-/** Rules a profile must follow on its own: one tracking purpose, no id used twice, no tracking topics. */
-export function profileShapeProblems(profile: Profile): ErrorDetail[] {
+/** A profile as far as its shape rules look at it: what is not of the right type is skipped. */
+export interface ProfileOutline {
+  purposes: ReadonlyArray<{ id?: unknown; type?: unknown; topics?: unknown }>;
+}
+
+const idOf = (thing: unknown): string | undefined =>
+  typeof thing === 'object' && thing !== null && typeof (thing as { id?: unknown }).id === 'string'
+    ? (thing as { id: string }).id
+    : undefined;
+
+/**
+ * Rules a profile must follow on its own: one tracking purpose, no id used twice, no tracking
+ * topics. They run on the outline of a body that failed its schema too, so one answer names all.
+ */
+export function profileShapeProblems(profile: ProfileOutline): ErrorDetail[] {
   const problems: ErrorDetail[] = [];
-  const tracking = profile.purposes.filter((p) => p.type === 'tracking');
+  const tracking = profile.purposes.filter((p) => p?.type === 'tracking');
   if (tracking.length !== 1) {
     problems.push({
       path: 'purposes',
@@ -14,17 +27,23 @@ export function profileShapeProblems(profile: Profile): ErrorDetail[] {
   }
   const seen = new Set<string>();
   profile.purposes.forEach((purpose, i) => {
-    if (seen.has(purpose.id))
-      problems.push({ path: `purposes[${i}].id`, message: `"${purpose.id}" is used twice` });
-    seen.add(purpose.id);
-    if (purpose.type === 'tracking' && (purpose.topics?.length ?? 0) > 0) {
+    const purposeId = idOf(purpose);
+    if (purposeId !== undefined) {
+      if (seen.has(purposeId))
+        problems.push({ path: `purposes[${i}].id`, message: `"${purposeId}" is used twice` });
+      seen.add(purposeId);
+    }
+    const topics = Array.isArray(purpose?.topics) ? (purpose.topics as unknown[]) : [];
+    if (purpose?.type === 'tracking' && topics.length > 0) {
       problems.push({ path: `purposes[${i}].topics`, message: 'a tracking purpose has no topics' });
     }
-    (purpose.topics ?? []).forEach((topic, j) => {
-      if (seen.has(topic.id)) {
-        problems.push({ path: `purposes[${i}].topics[${j}].id`, message: `"${topic.id}" is used twice` });
+    topics.forEach((topic, j) => {
+      const topicId = idOf(topic);
+      if (topicId === undefined) return;
+      if (seen.has(topicId)) {
+        problems.push({ path: `purposes[${i}].topics[${j}].id`, message: `"${topicId}" is used twice` });
       }
-      seen.add(topic.id);
+      seen.add(topicId);
     });
   });
   return problems;

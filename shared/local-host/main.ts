@@ -2,7 +2,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { ConfigError, getConfig } from '../config';
-import { MAX_REQUEST_BYTES } from '../http';
 import { tableEndpointOf } from '../storage/tables';
 import { isListening, startAzurite, type RunningAzurite } from './azurite';
 import { installFunctionsCore } from './functions-core';
@@ -66,7 +65,7 @@ async function main(): Promise<void> {
     registrations,
     routePrefix: routePrefix(),
     ...(config.LOCAL_FUNCTION_KEY ? { functionKey: config.LOCAL_FUNCTION_KEY } : {}),
-    maxBodyBytes: MAX_REQUEST_BYTES,
+    maxBodyBytes: config.FUNCTIONS_REQUEST_BODY_SIZE_LIMIT,
     log,
   });
   server.keepAliveTimeout = 65_000;

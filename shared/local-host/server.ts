@@ -77,6 +77,12 @@ function problem(
   res.end(body);
 }
 
+/** What the host itself answers (no route, no key, a body over its limit): a status and no body. */
+function empty(res: ServerResponse, status: number) {
+  res.writeHead(status, { 'content-length': '0' });
+  res.end();
+}
+
 class BodyTooLarge extends Error {}
 
 /**
@@ -181,33 +187,28 @@ export function createLocalHost(options: LocalHostOptions): Server {
   ): Promise<void> {
     let pathname: string;
     try {
-      pathname = decodeURIComponent(url.pathname);
+      // As ASP.NET Core (the Functions host) does: the path is unescaped except for %2F, so an
+      // encoded slash stays inside its segment instead of splitting it.
+      pathname = url.pathname
+        .split(/%2F/i)
+        .map((part) => decodeURIComponent(part))
+        .join('%2F');
     } catch {
       return problem(res, 400, 'Bad request', 'The path is not valid.');
     }
-    const matching = routes
+    // As the Functions host routes: a function matches only for a method it lists, so a path served
+    // for other methods is a 404 with an empty body, like a path no function serves.
+    const found = routes
+      .filter((route) => route.methods.has(method))
       .map((route) => ({ route, match: route.pattern.exec(pathname) }))
-      .filter((m): m is { route: Route; match: RegExpExecArray } => m.match !== null);
-    if (matching.length === 0) return problem(res, 404, 'Not found', 'No function serves this path.');
-    served.route = matching[0]!.route.template;
-    const found = matching.find((m) => m.route.methods.has(method));
-    if (!found) {
-      const allow = [...new Set(matching.flatMap((m) => [...m.route.methods]))].join(', ');
-      return problem(res, 405, 'Method not allowed', `Use ${allow}.`, { allow });
-    }
+      .find((m): m is { route: Route; match: RegExpExecArray } => m.match !== null);
+    if (!found) return empty(res, 404);
     const { route, match } = found;
     served.route = route.template;
     if (route.authLevel !== 'anonymous' && options.functionKey !== undefined) {
       const given = req.headers['x-functions-key'];
       const key = (Array.isArray(given) ? given[0] : given) ?? url.searchParams.get('code');
-      if (!keyMatches(key ?? null, options.functionKey)) {
-        return problem(
-          res,
-          401,
-          'Unauthorized',
-          'A valid function key is required (x-functions-key or code).',
-        );
-      }
+      if (!keyMatches(key ?? null, options.functionKey)) return empty(res, 401);
     }
     let body: Buffer;
     try {
@@ -215,12 +216,7 @@ export function createLocalHost(options: LocalHostOptions): Server {
     } catch (error) {
       if (!(error instanceof BodyTooLarge)) throw error;
       res.setHeader('connection', 'close');
-      return problem(
-        res,
-        413,
-        'Payload too large',
-        `A request body may hold at most ${options.maxBodyBytes} bytes.`,
-      );
+      return empty(res, 413);
     }
     const params: Record<string, string> = {};
     route.params.forEach((name, i) => {
@@ -231,10 +227,16 @@ export function createLocalHost(options: LocalHostOptions): Server {
     for (const [name, value] of Object.entries(req.headers)) {
       if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
     }
+    // The host hands a repeated query key over once, its values joined with commas.
+    const query: Record<string, string> = {};
+    for (const [name, value] of url.searchParams) {
+      query[name] = Object.hasOwn(query, name) ? `${query[name]},${value}` : value;
+    }
     const request = new HttpRequest({
       method,
       url: url.toString(),
       headers,
+      query,
       params,
       ...(body.length > 0 ? { body: { bytes: body } } : {}),
     });

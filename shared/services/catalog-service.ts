@@ -2,7 +2,9 @@ import { buildCatalog, type Catalog } from '../domain/catalog';
 import type { Profile, Settings } from '../domain/model';
 import { idsTakenByOthers, profileShapeProblems } from '../domain/profile-rules';
 import { ConflictError, NotFoundError, StorageContentionError, ValidationError } from '../errors';
+import { profileBodySchema } from '../schemas';
 import type { CatalogStore } from '../storage/catalog-store';
+import { issueDetails } from '../validation';
 import { WriteConflict } from '../storage/consent-store';
 
 const MAX_WRITE_ATTEMPTS = 10;
@@ -14,6 +16,8 @@ const MAX_WRITE_ATTEMPTS = 10;
 export class CatalogService {
   private cached: { catalog: Catalog; expires: number } | undefined;
   private loading: Promise<Catalog> | undefined;
+  /** Bumped by every change made here: a load that began before it must not cache what it read. */
+  private generation = 0;
 
   constructor(
     private readonly store: CatalogStore,
@@ -24,20 +28,20 @@ export class CatalogService {
   async current(): Promise<Catalog> {
     if (this.cached && this.clock() < this.cached.expires) return this.cached.catalog;
     // Concurrent requests share one refresh.
-    this.loading ??= this.load().finally(() => {
-      this.loading = undefined;
-    });
-    return this.loading;
+    const loading = (this.loading ??= this.load(this.generation).finally(() => {
+      if (this.loading === loading) this.loading = undefined;
+    }));
+    return loading;
   }
 
-  private async load(): Promise<Catalog> {
+  private async load(generation: number): Promise<Catalog> {
     await this.store.ready();
     const [{ profiles }, settings] = await Promise.all([
       this.store.readProfiles(),
       this.store.readSettings(),
     ]);
     const catalog = buildCatalog(profiles, settings);
-    this.cached = { catalog, expires: this.clock() + this.ttlMs };
+    if (generation === this.generation) this.cached = { catalog, expires: this.clock() + this.ttlMs };
     return catalog;
   }
 
@@ -47,8 +51,11 @@ export class CatalogService {
     await this.store.readSettings();
   }
 
+  /** After a change made here: later requests read it at once, never a load that began before it. */
   invalidate(): void {
+    this.generation++;
     this.cached = undefined;
+    this.loading = undefined;
   }
 
   async listProfiles(): Promise<Profile[]> {
@@ -59,6 +66,27 @@ export class CatalogService {
     const profile = (await this.current()).profiles.get(profileId);
     if (!profile) throw new NotFoundError(`There is no profile "${profileId}".`);
     return profile;
+  }
+
+  /**
+   * Creates or replaces a profile from a request body: its schema and its shape rules are checked
+   * together, so one 400 names every problem.
+   */
+  async putProfileBody(profileId: string, body: unknown): Promise<{ created: boolean; profile: Profile }> {
+    const parsed = profileBodySchema.safeParse(body);
+    const problems = parsed.success ? [] : issueDetails(parsed.error.issues);
+    const purposes = (body as { purposes?: unknown } | null)?.purposes;
+    if (Array.isArray(purposes)) {
+      const reported = new Set(problems.map((p) => p.path));
+      problems.push(...profileShapeProblems({ purposes }).filter((p) => !reported.has(p.path)));
+    }
+    const id = (body as { id?: unknown } | null)?.id;
+    if (id !== undefined && id !== profileId) {
+      problems.push({ path: 'id', message: 'must equal the profile id in the path' });
+    }
+    if (!parsed.success || problems.length > 0)
+      throw new ValidationError('The profile is not valid.', problems);
+    return this.putProfile({ ...parsed.data, id: profileId });
   }
 
   /** Creates or replaces a profile; ids stay unique across profiles even with concurrent writers. */

@@ -92,7 +92,7 @@ export class CenterService {
   }
 
   async preferencePrefill(query: ContactabilityQuery): Promise<PreferencePrefill> {
-    return preferencePrefill(await this.checks.contactability(query), query);
+    return preferencePrefill(await this.checks.contactability(query));
   }
 
   /** Writes the chosen records of one contact point; no contact-level field exists here to change. */

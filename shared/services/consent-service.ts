@@ -3,7 +3,7 @@ import type { z } from 'zod';
 import { setTimeout as delay } from 'node:timers/promises';
 import { mapLimit } from '../concurrency';
 import type { Catalog } from '../domain/catalog';
-import { applyConsentWrite, type ConsentWrite } from '../domain/consent-change';
+import { applyConsentWrite, effectiveCaptureTime, type ConsentWrite } from '../domain/consent-change';
 import { normalizeContactPoint } from '../domain/contact-point';
 import { consentKey, type Channel, type StoredConsent } from '../domain/model';
 import { StorageContentionError, ValidationError, type ErrorDetail } from '../errors';
@@ -16,18 +16,18 @@ import {
   type UpsertResult,
 } from '../schemas';
 import {
-  MAX_ENTRIES_PER_COMMIT,
   WriteConflict,
   type ConsentStore,
   type ContactPoint,
   type ContactPointState,
   type HistoryEntry,
   type HistoryQuery,
+  type PreparedCommit,
 } from '../storage/consent-store';
 import type { CatalogService } from './catalog-service';
 
 const MAX_COMMIT_ATTEMPTS = 64;
-/** A capturedAt this far ahead of our clock is a client bug that would make every later write stale. */
+/** A capturedAt this far ahead of our clock is a client bug, refused rather than guessed at. */
 const MAX_CLOCK_SKEW_MS = 5 * 60 * 1000;
 
 export interface ConsentServiceOptions {
@@ -41,8 +41,28 @@ interface PendingWrite {
   write: ConsentWrite;
 }
 
-export function toApiRecord(contactPoint: ContactPoint, record: StoredConsent): ConsentRecord {
-  return { channel: contactPoint.channel, contactPoint: contactPoint.address, ...record };
+/** What one request does to one contact point: an outcome per write and, if anything changes, one commit. */
+interface ContactPointPlan {
+  results: Array<{ index: number; outcome: UpsertResult['outcome']; record: StoredConsent }>;
+  commit: PreparedCommit | undefined;
+}
+
+/**
+ * A stored record as the API returns it. Records belong to their topic (topic ids are unique across
+ * profiles), so a topic record reads back under the topic's current purpose if a profile moved it.
+ */
+export function toApiRecord(
+  contactPoint: ContactPoint,
+  record: StoredConsent,
+  catalog?: Catalog,
+): ConsentRecord {
+  const topic = record.topicId === undefined ? undefined : catalog?.topics.get(record.topicId);
+  return {
+    channel: contactPoint.channel,
+    contactPoint: contactPoint.address,
+    ...record,
+    purposeId: topic ? topic.purpose.id : record.purposeId,
+  };
 }
 
 type RecordReferences = z.infer<typeof consentReferencesSchema>;
@@ -51,20 +71,6 @@ type RecordReferences = z.infer<typeof consentReferencesSchema>;
 function looseReferences(raw: unknown): RecordReferences {
   const parsed = consentReferencesSchema.safeParse(raw);
   return parsed.success ? parsed.data : {};
-}
-
-/** The records a contact point would hold once every write is applied (versions aside). */
-function projectRecords(
-  state: ContactPointState,
-  writes: readonly PendingWrite[],
-): Map<string, StoredConsent> {
-  const records = new Map(state.records);
-  const context = { now: new Date(0).toISOString(), actor: '', version: '' };
-  for (const { write } of writes) {
-    const key = consentKey(write.purposeId, write.topicId);
-    records.set(key, applyConsentWrite(records.get(key), write, context).record);
-  }
-  return records;
 }
 
 export class ConsentService {
@@ -94,13 +100,14 @@ export class ConsentService {
     raw: string,
   ): Promise<{ contactPoint: ContactPoint; records: ConsentRecord[] }> {
     const contactPoint = this.contactPoint(channel, raw);
+    const catalog = await this.catalog.current();
     await this.store.ready();
     const state = await this.store.read(contactPoint);
     const records = [...state.records.values()]
+      .map((r) => toApiRecord(contactPoint, r, catalog))
       .sort(
         (a, b) => a.purposeId.localeCompare(b.purposeId) || (a.topicId ?? '').localeCompare(b.topicId ?? ''),
-      )
-      .map((r) => toApiRecord(contactPoint, r));
+      );
     return { contactPoint, records };
   }
 
@@ -130,7 +137,8 @@ export class ConsentService {
 
   /**
    * Validates every record first (nothing is written if one is bad), then applies the writes per
-   * contact point: each change and its history entry in one transaction, retried on ETag conflicts.
+   * contact point: whatever the request changes on one contact point is one transaction with its
+   * history, retried on ETag conflicts.
    */
   async upsert(inputs: readonly unknown[], actor: string): Promise<UpsertResult[]> {
     const catalog = await this.catalog.current();
@@ -161,16 +169,18 @@ export class ConsentService {
       throw new ValidationError('Some records are not valid; nothing was written.', problems);
 
     await this.store.ready();
-    // Read every contact point first and refuse the whole request if one would outgrow what the
-    // store holds, so a capacity error never comes after part of the batch was written.
+    // Read every contact point and prepare every commit first: if one would outgrow what the store
+    // holds, the whole request is refused before anything is written.
     const targets = [...groups.values()];
     const states = await mapLimit(targets, this.options.concurrency, (t) => this.store.read(t.contactPoint));
-    targets.forEach((target, i) => this.store.checkCapacity(projectRecords(states[i]!, target.writes)));
+    const plans = targets.map((t, i) => this.plan(t.contactPoint, states[i]!, t.writes, actor));
 
     const results = new Array<UpsertResult>(inputs.length);
     await mapLimit(targets, this.options.concurrency, async ({ contactPoint, writes }, i) => {
-      const applied = await this.applyToContactPoint(contactPoint, writes, actor, states[i]!);
-      for (const result of applied) results[result.index] = result;
+      const applied = await this.applyToContactPoint(contactPoint, writes, actor, states[i]!, plans[i]!);
+      for (const { index, outcome, record } of applied) {
+        results[index] = { index, outcome, record: toApiRecord(contactPoint, record, catalog) };
+      }
     });
     return results;
   }
@@ -231,63 +241,81 @@ export class ConsentService {
         ...(input.reasonDescription !== undefined ? { reasonDescription: input.reasonDescription } : {}),
         status: input.status,
         ...(input.owner !== undefined ? { owner: input.owner } : {}),
-        capturedAt: new Date(input.capturedAt ?? receivedAt).toISOString(),
+        capturedAt: effectiveCaptureTime(input.capturedAt, receivedAt),
       },
     };
+  }
+
+  /**
+   * Applies a request's writes to one contact point in order: one outcome each and, if anything is
+   * created, updated or a capture mark moves, one prepared commit holding all of it.
+   */
+  private plan(
+    contactPoint: ContactPoint,
+    state: ContactPointState,
+    writes: readonly PendingWrite[],
+    actor: string,
+  ): ContactPointPlan {
+    const now = this.clock().toISOString();
+    const records = new Map(state.records);
+    const seen = new Map(state.seen);
+    const entries: HistoryEntry[] = [];
+    const results: ContactPointPlan['results'] = [];
+    let marksMoved = false;
+    for (const { index, write } of writes) {
+      const key = consentKey(write.purposeId, write.topicId);
+      const sequence = state.sequence + entries.length + 1;
+      const applied = applyConsentWrite(records.get(key), seen.get(key), write, {
+        now,
+        actor,
+        version: String(sequence),
+      });
+      if (applied.outcome === 'created' || applied.outcome === 'updated') {
+        records.set(key, applied.record);
+        entries.push({
+          sequence,
+          at: now,
+          actor,
+          purposeId: write.purposeId,
+          ...(write.topicId !== undefined ? { topicId: write.topicId } : {}),
+          source: write.source,
+          before: applied.before,
+          after: applied.record,
+        });
+      }
+      // The mark is kept only while it is later than the record's own capture time.
+      const markBefore = seen.get(key);
+      if (Date.parse(applied.seen) > Date.parse(applied.record.capturedAt)) seen.set(key, applied.seen);
+      else seen.delete(key);
+      if (seen.get(key) !== markBefore) marksMoved = true;
+      results.push({ index, outcome: applied.outcome, record: applied.record });
+    }
+    const commit =
+      entries.length > 0 || marksMoved
+        ? this.store.prepare(contactPoint, { records, seen }, entries)
+        : undefined;
+    return { results, commit };
   }
 
   private async applyToContactPoint(
     contactPoint: ContactPoint,
     writes: readonly PendingWrite[],
     actor: string,
-    alreadyRead: ContactPointState,
-  ): Promise<UpsertResult[]> {
-    const results: UpsertResult[] = [];
-    let remaining = writes;
-    let known: ContactPointState | undefined = alreadyRead;
-    for (let attempt = 0; remaining.length > 0; attempt++) {
+    state: ContactPointState,
+    plan: ContactPointPlan,
+  ): Promise<ContactPointPlan['results']> {
+    for (let attempt = 1; ; attempt++) {
+      if (!plan.commit) return plan.results;
+      try {
+        await this.store.commit(plan.commit, state);
+        return plan.results;
+      } catch (error) {
+        if (!(error instanceof WriteConflict)) throw error;
+      }
       if (attempt >= MAX_COMMIT_ATTEMPTS) throw new StorageContentionError();
-      if (attempt > 0) await delay(randomInt(1, 5 + Math.min(attempt, 20) * 5));
-      const state = known ?? (await this.store.read(contactPoint));
-      known = undefined;
-      const records = new Map(state.records);
-      const entries: HistoryEntry[] = [];
-      const pending: UpsertResult[] = [];
-      let taken = 0;
-      for (const { index, write } of remaining) {
-        if (entries.length === MAX_ENTRIES_PER_COMMIT) break;
-        const key = consentKey(write.purposeId, write.topicId);
-        const now = this.clock().toISOString();
-        const sequence = state.sequence + entries.length + 1;
-        const applied = applyConsentWrite(records.get(key), write, { now, actor, version: String(sequence) });
-        if (applied.outcome === 'created' || applied.outcome === 'updated') {
-          records.set(key, applied.record);
-          entries.push({
-            sequence,
-            at: now,
-            actor,
-            purposeId: write.purposeId,
-            ...(write.topicId !== undefined ? { topicId: write.topicId } : {}),
-            source: write.source,
-            before: applied.before,
-            after: applied.record,
-          });
-        }
-        pending.push({ index, outcome: applied.outcome, record: toApiRecord(contactPoint, applied.record) });
-        taken++;
-      }
-      if (entries.length > 0) {
-        try {
-          await this.store.commit(contactPoint, state, records, entries);
-        } catch (error) {
-          if (error instanceof WriteConflict) continue;
-          throw error;
-        }
-      }
-      results.push(...pending);
-      remaining = remaining.slice(taken);
-      attempt = -1;
+      await delay(randomInt(1, 5 + Math.min(attempt, 20) * 5));
+      state = await this.store.read(contactPoint);
+      plan = this.plan(contactPoint, state, writes, actor);
     }
-    return results;
   }
 }

@@ -1,7 +1,22 @@
-import { odata, type TableClient, type TableEntityResult, type TransactionAction } from '@azure/data-tables';
+import { randomUUID } from 'node:crypto';
+import { deflateRawSync, inflateRawSync } from 'node:zlib';
+import {
+  odata,
+  type TableClient,
+  type TableEntity,
+  type TableEntityResult,
+  type TransactionAction,
+} from '@azure/data-tables';
 import type { Channel, Source, StoredConsent } from '../domain/model';
 import { CapacityError, ConflictError, ValidationError } from '../errors';
-import { HISTORY_ROW_END, HISTORY_ROW_PREFIX, STATE_ROW_KEY, contactPointKey, historyRowKey } from './keys';
+import {
+  HISTORY_ROW_END,
+  HISTORY_ROW_PREFIX,
+  STATE_ROW_KEY,
+  contactPointKey,
+  historyRowKey,
+  sequenceOfHistoryRowKey,
+} from './keys';
 import type { Limiter } from '../concurrency';
 import { asciiJson, ensureTable, fromChunks, storageCall, toChunks } from './tables';
 
@@ -13,9 +28,17 @@ export interface ContactPoint {
 /** Everything stored for one contact point: one entity, so a check needs one point read. */
 export interface ContactPointState {
   records: Map<string, StoredConsent>;
+  /** Per record, the newest capture time seen when it is later than the record's own. */
+  seen: Map<string, string>;
   sequence: number;
   /** `null` when nothing is stored yet. */
   etag: string | null;
+}
+
+/** What a commit leaves stored for a contact point. */
+export interface NextState {
+  records: ReadonlyMap<string, StoredConsent>;
+  seen: ReadonlyMap<string, string>;
 }
 
 export interface HistoryEntry {
@@ -49,30 +72,40 @@ export class WriteConflict extends Error {
   }
 }
 
-/** A transaction holds at most 100 operations: the state entity and up to 99 history entries. */
-export const MAX_ENTRIES_PER_COMMIT = 99;
+/** A commit serialized and checked against what the store holds, ready to be submitted. */
+export interface PreparedCommit {
+  readonly contactPoint: ContactPoint;
+  readonly id: string;
+  readonly entries: readonly HistoryEntry[];
+  readonly state: TableEntity<Record<string, unknown>>;
+  readonly history: TableEntity<Record<string, unknown>> | undefined;
+}
 
 export interface ConsentStore {
   ready(): Promise<void>;
   read(contactPoint: ContactPoint): Promise<ContactPointState>;
-  /** Writes the new state and its history entries atomically, if nobody wrote since `previous` was read. */
-  commit(
-    contactPoint: ContactPoint,
-    previous: ContactPointState,
-    records: ReadonlyMap<string, StoredConsent>,
-    entries: readonly HistoryEntry[],
-  ): Promise<void>;
+  /**
+   * Serializes what a commit would store, or throws a CapacityError if it would not fit: every
+   * commit of a request is prepared before the first is submitted.
+   */
+  prepare(contactPoint: ContactPoint, next: NextState, entries: readonly HistoryEntry[]): PreparedCommit;
+  /**
+   * Writes the new state and all its history entries in one transaction, if nobody wrote since
+   * `previous` was read. Without entries only the state changes (a capture mark moved).
+   */
+  commit(prepared: PreparedCommit, previous: ContactPointState): Promise<void>;
   history(contactPoint: ContactPoint, query: HistoryQuery): Promise<HistoryPage>;
-  /** Throws a CapacityError if one contact point holding these records would not fit the store. */
-  checkCapacity(records: ReadonlyMap<string, StoredConsent>): void;
 }
 
 // A state entity may hold up to 1 MiB; we stop well short so Azure, Cosmos DB and Azurite all agree.
 const MAX_STATE_CHARS = 400_000;
+/** A binary property holds at most 64 KiB; 14 of them keep a history entity well under 1 MiB. */
+const HISTORY_CHUNK_BYTES = 64 * 1024;
+const MAX_HISTORY_CHUNKS = 14;
 const TOKEN_PATTERN = /^h\d{16}$/;
 
 function emptyState(): ContactPointState {
-  return { records: new Map(), sequence: 0, etag: null };
+  return { records: new Map(), seen: new Map(), sequence: 0, etag: null };
 }
 
 export function encodeContinuationToken(rowKey: string): string {
@@ -89,6 +122,27 @@ export function decodeContinuationToken(token: string): string {
   return rowKey;
 }
 
+function toBinaryChunks(bytes: Buffer, prefix: string): Record<string, Uint8Array> {
+  const chunks: Record<string, Uint8Array> = {};
+  for (let i = 0, n = 0; i < bytes.length || n === 0; i += HISTORY_CHUNK_BYTES, n++) {
+    chunks[`${prefix}${n}`] = new Uint8Array(bytes.subarray(i, i + HISTORY_CHUNK_BYTES));
+  }
+  return chunks;
+}
+
+function fromBinaryChunks(entity: Record<string, unknown>, prefix: string): Buffer {
+  const parts: Buffer[] = [];
+  for (let n = 0; entity[`${prefix}${n}`] instanceof Uint8Array; n++) {
+    parts.push(Buffer.from(entity[`${prefix}${n}`] as Uint8Array));
+  }
+  return Buffer.concat(parts);
+}
+
+/**
+ * One partition per contact point: the state entity (every record, read with one point read) and
+ * one history entity per commit, holding all of that commit's entries (compressed), so whatever a
+ * request changes on a contact point is one transaction however many records it names.
+ */
 export class TableConsentStore implements ConsentStore {
   private readiness: Promise<void> | undefined;
 
@@ -119,63 +173,76 @@ export class TableConsentStore implements ConsentStore {
       throw new ConflictError('Two contact points map to one storage key; this address cannot be stored.');
     }
     const records = JSON.parse(fromChunks(entity, 'r')) as Record<string, StoredConsent>;
+    const seenJson = fromChunks(entity, 'm');
+    const seen = seenJson === '' ? {} : (JSON.parse(seenJson) as Record<string, string>);
     return {
       records: new Map(Object.entries(records)),
+      seen: new Map(Object.entries(seen)),
       sequence: Number(entity.sequence),
       etag: entity.etag,
     };
   }
 
-  async commit(
-    contactPoint: ContactPoint,
-    previous: ContactPointState,
-    records: ReadonlyMap<string, StoredConsent>,
-    entries: readonly HistoryEntry[],
-  ): Promise<void> {
-    if (entries.length === 0 || entries.length > MAX_ENTRIES_PER_COMMIT) {
-      throw new RangeError(`commit takes 1..${MAX_ENTRIES_PER_COMMIT} history entries`);
-    }
+  prepare(contactPoint: ContactPoint, next: NextState, entries: readonly HistoryEntry[]): PreparedCommit {
     const partitionKey = contactPointKey(contactPoint.channel, contactPoint.address);
-    const json = this.serializeRecords(records);
-    const state = {
+    const records = asciiJson(Object.fromEntries(next.records));
+    const seen = next.seen.size === 0 ? '' : asciiJson(Object.fromEntries(next.seen));
+    if (records.length + seen.length > MAX_STATE_CHARS) {
+      throw new CapacityError('This contact point would hold more consent records than the store allows.');
+    }
+    const id = randomUUID();
+    const last = entries[entries.length - 1];
+    const state: TableEntity<Record<string, unknown>> = {
       partitionKey,
       rowKey: STATE_ROW_KEY,
       channel: contactPoint.channel,
       address: contactPoint.address,
-      sequence: entries[entries.length - 1]!.sequence,
-      ...toChunks(json, 'r'),
+      ...(last ? { sequence: last.sequence } : {}),
+      ...toChunks(records, 'r'),
+      ...(seen === '' ? {} : toChunks(seen, 'm')),
     };
+    let history: TableEntity<Record<string, unknown>> | undefined;
+    if (entries.length > 0) {
+      const packed = deflateRawSync(Buffer.from(asciiJson(entries), 'utf8'));
+      if (packed.length > HISTORY_CHUNK_BYTES * MAX_HISTORY_CHUNKS) {
+        throw new CapacityError('One request changes more on this contact point than one commit can hold.');
+      }
+      history = {
+        partitionKey,
+        rowKey: historyRowKey(entries[0]!.sequence),
+        commit: id,
+        first: entries[0]!.sequence,
+        count: entries.length,
+        at: last!.at,
+        actor: last!.actor,
+        ...toBinaryChunks(packed, 'z'),
+      };
+    }
+    return { contactPoint, id, entries, state, history };
+  }
+
+  async commit(prepared: PreparedCommit, previous: ContactPointState): Promise<void> {
+    const state = { ...prepared.state, sequence: prepared.state.sequence ?? previous.sequence };
+
     const actions: TransactionAction[] = [
       previous.etag === null ? ['create', state] : ['update', state, 'Replace', { etag: previous.etag }],
-      ...entries.map((entry): TransactionAction => ['create', this.historyEntity(partitionKey, entry)]),
+      ...(prepared.history ? [['create', prepared.history] as TransactionAction] : []),
     ];
+    const conflict = () => {
+      throw new WriteConflict();
+    };
     await this.limiter.run(() =>
       storageCall(
         async () => {
-          await this.table.submitTransaction(actions);
+          if (actions.length === 1 && previous.etag !== null) {
+            await this.table.updateEntity(state, 'Replace', { etag: previous.etag });
+          } else {
+            await this.table.submitTransaction(actions);
+          }
         },
-        {
-          409: () => {
-            throw new WriteConflict();
-          },
-          412: () => {
-            throw new WriteConflict();
-          },
-        },
+        { 404: conflict, 409: conflict, 412: conflict },
       ),
     );
-  }
-
-  checkCapacity(records: ReadonlyMap<string, StoredConsent>): void {
-    this.serializeRecords(records);
-  }
-
-  private serializeRecords(records: ReadonlyMap<string, StoredConsent>): string {
-    const json = asciiJson(Object.fromEntries(records));
-    if (json.length > MAX_STATE_CHARS) {
-      throw new CapacityError('This contact point would hold more consent records than the store allows.');
-    }
-    return json;
   }
 
   async history(contactPoint: ContactPoint, query: HistoryQuery): Promise<HistoryPage> {
@@ -183,53 +250,50 @@ export class TableConsentStore implements ConsentStore {
     const after = query.continuationToken
       ? decodeContinuationToken(query.continuationToken)
       : HISTORY_ROW_PREFIX;
-    let filter = odata`PartitionKey eq ${partitionKey} and RowKey gt ${after} and RowKey lt ${HISTORY_ROW_END}`;
-    if (query.purposeId !== undefined) filter += ' and ' + odata`purposeId eq ${query.purposeId}`;
-    if (query.topicId !== undefined) filter += ' and ' + odata`topicId eq ${query.topicId}`;
+    // Entries older than the token: commits are keyed by their first sequence, newest first, so the
+    // commit holding the entry just before the token sorts after the token's own row key.
+    const before = query.continuationToken ? sequenceOfHistoryRowKey(after) : Number.POSITIVE_INFINITY;
+    const filter = odata`PartitionKey eq ${partitionKey} and RowKey gt ${after} and RowKey lt ${HISTORY_ROW_END}`;
+    const wanted = (entry: HistoryEntry) =>
+      entry.sequence < before &&
+      (query.purposeId === undefined || entry.purposeId === query.purposeId) &&
+      (query.topicId === undefined || entry.topicId === query.topicId);
 
     return storageCall(async () => {
-      const rows: Array<{ rowKey: string; entry: HistoryEntry }> = [];
+      const found: HistoryEntry[] = [];
       const pages = this.table
         .listEntities<Record<string, unknown>>({ queryOptions: { filter } })
         .byPage({ maxPageSize: Math.min(query.limit + 1, 1000) });
       for await (const page of pages) {
-        for (const entity of page) rows.push({ rowKey: entity.rowKey!, entry: this.toHistoryEntry(entity) });
-        if (rows.length > query.limit) break;
+        for (const entity of page) found.push(...this.entriesOf(entity).filter(wanted));
+        if (found.length > query.limit) break;
       }
-      const entries = rows.slice(0, query.limit);
+      const entries = found.slice(0, query.limit);
       const last = entries[entries.length - 1];
-      return rows.length > query.limit && last
-        ? { entries: entries.map((r) => r.entry), continuationToken: encodeContinuationToken(last.rowKey) }
-        : { entries: entries.map((r) => r.entry) };
+      return found.length > query.limit && last
+        ? { entries, continuationToken: encodeContinuationToken(historyRowKey(last.sequence)) }
+        : { entries };
     });
   }
 
-  private historyEntity(partitionKey: string, entry: HistoryEntry) {
-    return {
-      partitionKey,
-      rowKey: historyRowKey(entry.sequence),
-      sequence: entry.sequence,
-      at: entry.at,
-      actor: entry.actor,
-      purposeId: entry.purposeId,
-      ...(entry.topicId !== undefined ? { topicId: entry.topicId } : {}),
-      source: entry.source,
-      before: entry.before === null ? '' : asciiJson(entry.before),
-      after: asciiJson(entry.after),
-    };
-  }
-
-  private toHistoryEntry(entity: Record<string, unknown>): HistoryEntry {
+  /** The entries of one history entity, newest first (single-entry entities are an older layout). */
+  private entriesOf(entity: Record<string, unknown>): HistoryEntry[] {
+    if (entity.z0 instanceof Uint8Array) {
+      const entries = JSON.parse(inflateRawSync(fromBinaryChunks(entity, 'z')).toString('utf8'));
+      return (entries as HistoryEntry[]).reverse();
+    }
     const before = entity.before as string;
-    return {
-      sequence: Number(entity.sequence),
-      at: entity.at as string,
-      actor: entity.actor as string,
-      purposeId: entity.purposeId as string,
-      ...(typeof entity.topicId === 'string' ? { topicId: entity.topicId } : {}),
-      source: entity.source as Source,
-      before: before === '' ? null : (JSON.parse(before) as StoredConsent),
-      after: JSON.parse(entity.after as string) as StoredConsent,
-    };
+    return [
+      {
+        sequence: Number(entity.sequence),
+        at: entity.at as string,
+        actor: entity.actor as string,
+        purposeId: entity.purposeId as string,
+        ...(typeof entity.topicId === 'string' ? { topicId: entity.topicId } : {}),
+        source: entity.source as Source,
+        before: before === '' ? null : (JSON.parse(before) as StoredConsent),
+        after: JSON.parse(entity.after as string) as StoredConsent,
+      },
+    ];
   }
 }

@@ -46,6 +46,11 @@ export function historyRowKey(sequence: number): string {
   return `h${String(SEQUENCE_CEILING - sequence).padStart(16, '0')}`;
 }
 
+/** The sequence number a history row key stands for. */
+export function sequenceOfHistoryRowKey(rowKey: string): number {
+  return SEQUENCE_CEILING - Number(rowKey.slice(1));
+}
+
 export const HISTORY_ROW_PREFIX = 'h';
 export const HISTORY_ROW_END = 'i';
 export const STATE_ROW_KEY = 'state';

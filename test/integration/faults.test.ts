@@ -272,6 +272,83 @@ describe('a fault in the middle of a batch', () => {
   });
 });
 
+describe('all or nothing per contact point, however many records a request names', () => {
+  const TOPICS_PER_PURPOSE = 100;
+  const purposes = ['many-a', 'many-b', 'many-c'];
+  const topicRecords = (cp: string, value: string) =>
+    purposes
+      .flatMap((purposeId) =>
+        Array.from({ length: TOPICS_PER_PURPOSE }, (_, i) =>
+          record(cp, { purposeId, topicId: `${purposeId}-t${i}`, value }),
+        ),
+      )
+      .slice(0, 250);
+
+  beforeAll(async () => {
+    const res = await api.put('/api/profiles/many', {
+      name: 'Many topics',
+      purposes: [
+        ...purposes.map((id) => ({
+          id,
+          name: id,
+          type: 'commercial',
+          enforcement: 'nonRestrictive',
+          topics: Array.from({ length: TOPICS_PER_PURPOSE }, (_, i) => ({
+            id: `${id}-t${i}`,
+            name: `T${i}`,
+          })),
+        })),
+        { id: 'many-tracking', name: 'Tracking', type: 'tracking', enforcement: 'nonRestrictive' },
+      ],
+    });
+    expect(res.status, res.text).toBe(201);
+  });
+
+  it('commits 250 changes to one contact point in one transaction', async () => {
+    const cp = email('one-commit');
+    const batches = proxy.watch('request', BATCH_REQUEST);
+    const res = await api.post('/api/consents', { records: topicRecords(cp, 'optedIn') });
+    expect(res.status, res.text).toBe(200);
+    expect(batches()).toBe(1);
+    const history = await api.get(
+      `/api/consents/history${qs({ channel: 'email', contactPoint: cp, limit: 1000 })}`,
+    );
+    expect(history.body.entries).toHaveLength(250);
+  });
+
+  for (const { name, trigger, mode } of [
+    { name: 'the commit never reaches storage', trigger: 'request', mode: 'refuse' },
+    { name: 'the answer of the commit is lost', trigger: 'response', mode: 'reset' },
+  ] as const) {
+    it(`leaves all 250 written or none when ${name}`, async () => {
+      const cp = email(`atomic-${mode}`);
+      const fired = proxy.armFault({
+        direction: trigger,
+        pattern: trigger === 'response' ? BATCH_RESPONSE : BATCH_REQUEST,
+        nth: 1,
+        mode,
+      });
+      const cut = await api.post('/api/consents', { records: topicRecords(cp, 'optedOut') });
+      await fired;
+      expectUnavailable(cut, 'POST consents hit by the fault');
+      await proxy.setMode('forward');
+
+      const stored = await api.get(`/api/consents${qs({ channel: 'email', contactPoint: cp })}`);
+      expect([0, 250]).toContain(stored.body.records.length);
+      const history = await api.get(
+        `/api/consents/history${qs({ channel: 'email', contactPoint: cp, limit: 1000 })}`,
+      );
+      expect(history.body.entries).toHaveLength(stored.body.records.length);
+      // Re-sent, the request completes: the same 250 records, each with exactly one history entry.
+      const again = await api.post('/api/consents', { records: topicRecords(cp, 'optedOut') });
+      expect(again.status).toBe(200);
+      const outcomes = new Set(again.body.results.map((r: any) => r.outcome));
+      expect(outcomes).toEqual(new Set([stored.body.records.length === 250 ? 'unchanged' : 'created']));
+      expect([...(await expectRecordsMatchHistory(cp)).values()]).toEqual(Array(250).fill(1));
+    });
+  }
+});
+
 describe('a hanging store (accepts, never answers)', () => {
   it('answers 503 once STORAGE_TIMEOUT_MS runs out, and recovers by itself', async () => {
     const bob = email('bob');

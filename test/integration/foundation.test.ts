@@ -69,14 +69,25 @@ describe('health and description', () => {
 });
 
 describe('local host', () => {
-  it('answers 404 for unknown routes and 405 with Allow for a wrong method', async () => {
-    expect((await api.get('/api/nothing-here')).status).toBe(404);
-    const res = await api.call('DELETE', '/api/profiles/default');
-    expect(res.status).toBe(405);
-    expect(res.headers.get('allow')).toContain('PUT');
+  it('answers 404 with an empty body for unknown routes and for a method the function does not list, as Azure does', async () => {
+    for (const res of [
+      await api.get('/api/nothing-here'),
+      await api.call('DELETE', '/api/profiles/default'),
+    ]) {
+      expect(res.status).toBe(404);
+      expect(res.body).toBeUndefined();
+    }
   });
 
-  it('rejects a body over the limit with 413 before the function runs', async () => {
+  it('matches literal route segments ignoring case and tolerates a trailing slash, as Azure does', async () => {
+    for (const path of ['/API/Profiles/default', '/api/profiles/default/', '/api/PROFILES/default/']) {
+      const res = await api.get(path);
+      expect(res.status, path).toBe(200);
+      expect(res.body.id).toBe('default');
+    }
+  });
+
+  it('rejects a body over the service limit with 413 problem+json before it is parsed', async () => {
     const res = await api.post('/api/check', 'x'.repeat(4 * 1024 * 1024 + 1));
     expect(res.status).toBe(413);
     expect(res.headers.get('content-type')).toContain('application/problem+json');
@@ -208,11 +219,11 @@ describe('settings', () => {
     });
     expect((await own.get('/api/settings')).body).toEqual({ checkContactConsent: false });
     expect((await own.post('/api/check', { messages: [message] })).body.decisions[0].decision).toBe('sent');
-    // The preference center prefill still honours a contact's own flags (DOMAIN.md).
+    // With the switch off the prefill agrees with the check: the contact's own flags do not count (seed 002).
     const prefill = await own.get(
       '/api/preference-center?profileId=default&channel=email&contactPoint=flags@example.com&doNotBulkEmail=true',
     );
-    expect(prefill.body.purposes.find((p: any) => p.purposeId === 'commercial').optedIn).toBe(false);
+    expect(prefill.body.purposes.find((p: any) => p.purposeId === 'commercial').optedIn).toBe(true);
     expect((await own.put('/api/settings', { checkContactConsent: 'yes' })).status).toBe(400);
   });
 });

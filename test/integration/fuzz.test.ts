@@ -859,9 +859,21 @@ function checkProblem(res: Reply, what: string) {
   expect(leak && res.text.slice(Math.max(0, leak.index - 200), leak.index + 200), what).toBeNull();
 }
 
+/**
+ * A time strictly after every write already made: Timestamps have millisecond precision, so a write
+ * that finished in the current millisecond would otherwise count as one made by the next request.
+ */
+function afterPreviousWrites(): Date {
+  const now = Date.now();
+  while (Date.now() <= now) {
+    // spin to the next millisecond (at most one)
+  }
+  return new Date();
+}
+
 async function exercise(op: Operation, req: FuzzRequest, known: ReadonlySet<string>) {
   const what = describeRequest(req);
-  const since = new Date();
+  const since = afterPreviousWrites();
   let res: Reply;
   try {
     res = await api.send({

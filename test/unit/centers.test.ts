@@ -214,7 +214,7 @@ describe('preference center prefill', () => {
     });
   });
 
-  it('never disagrees with the check: opted in exactly when sent / tracked and the contact flags allow', () => {
+  it('never disagrees with the check: opted in exactly when sent / tracked, switch on or off', () => {
     const values = fc.constantFrom<ConsentValue>('optedIn', 'optedOut', 'notSet');
     const flag = fc.option(fc.boolean(), { nil: undefined });
     fc.assert(
@@ -242,37 +242,31 @@ describe('preference center prefill', () => {
           const query = { channel: c.channel, profileId: 'brand', audience: c.audience, contact: c.contact };
           const prefill = preferencePrefill(
             describeContactability(over, query, { channel: c.channel, address: 'x' }, stored),
-            query,
           );
-          // A contact's own email flags count whether or not the switch is on (DOMAIN.md).
-          const emailFlags = c.audience === 'contact' && c.channel === 'email';
-          const flagsAllow = (type: string) =>
-            !emailFlags ||
-            (type === 'commercial'
-              ? !c.contact.doNotEmail && !c.contact.doNotBulkEmail
-              : type !== 'transactional' || !c.contact.doNotEmail);
           for (const p of prefill.purposes) {
             const sent =
               evaluateMessage({ ...query, purposeId: p.purposeId }, over, stored).decision === 'sent';
-            expect(p.optedIn).toBe(sent && flagsAllow(p.type));
+            expect(p.optedIn).toBe(sent);
             for (const t of p.topics) {
               const topicSent =
                 evaluateMessage({ ...query, purposeId: p.purposeId, topicId: t.topicId }, over, stored)
                   .decision === 'sent';
-              expect(t.optedIn).toBe(topicSent && flagsAllow(p.type));
+              expect(t.optedIn).toBe(topicSent);
             }
           }
           const tracked = evaluateTracking(query, BRAND, over, stored).reasons.length === 0;
-          const trackAllowed = !(c.audience === 'contact' && c.contact.doNotTrack);
-          expect(prefill.tracking.optedIn).toBe(tracked && trackAllowed);
-          // DOMAIN.md: for a contact's email the flags always take part, switch on or off.
-          if (c.audience === 'contact' && c.channel === 'email') {
-            const commercialAllowed = !c.contact.doNotEmail && !c.contact.doNotBulkEmail;
-            for (const p of prefill.purposes) {
-              if (p.type === 'commercial' && !commercialAllowed) expect(p.optedIn).toBe(false);
-              if (p.type === 'transactional' && c.contact.doNotEmail) expect(p.optedIn).toBe(false);
-            }
-            if (c.contact.doNotTrack) expect(prefill.tracking.optedIn).toBe(false);
+          expect(prefill.tracking.optedIn).toBe(tracked);
+          // Seed 002: the contact's own fields count only with the switch on.
+          if (!c.switchOn && c.audience === 'contact') {
+            const withoutFlags = preferencePrefill(
+              describeContactability(
+                over,
+                { ...query, contact: {} },
+                { channel: c.channel, address: 'x' },
+                stored,
+              ),
+            );
+            expect(prefill).toEqual(withoutFlags);
           }
         },
       ),

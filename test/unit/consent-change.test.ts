@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { applyConsentWrite, type ConsentWrite } from '../../shared/domain/consent-change';
+import {
+  applyConsentWrite,
+  effectiveCaptureTime,
+  type ConsentWrite,
+} from '../../shared/domain/consent-change';
 import type { StoredConsent } from '../../shared/domain/model';
 
 const write = (overrides: Partial<ConsentWrite> = {}): ConsentWrite => ({
@@ -23,7 +27,7 @@ const stored: StoredConsent = {
 
 describe('applyConsentWrite', () => {
   it('creates when nothing is stored', () => {
-    const applied = applyConsentWrite(undefined, write(), context);
+    const applied = applyConsentWrite(undefined, undefined, write(), context);
     expect(applied).toMatchObject({
       outcome: 'created',
       before: null,
@@ -32,10 +36,11 @@ describe('applyConsentWrite', () => {
   });
 
   it('reports unchanged when nothing it says differs, even with a newer capture time', () => {
-    expect(applyConsentWrite(stored, write(), context)).toEqual({
+    expect(applyConsentWrite(stored, undefined, write(), context)).toEqual({
       outcome: 'unchanged',
       before: stored,
       record: stored,
+      seen: write().capturedAt,
     });
   });
 
@@ -48,7 +53,7 @@ describe('applyConsentWrite', () => {
       { status: 'inactive' },
       { owner: 'o' },
     ] as const) {
-      const applied = applyConsentWrite(stored, write(change), context);
+      const applied = applyConsentWrite(stored, undefined, write(change), context);
       expect(applied.outcome).toBe('updated');
       expect(applied.record.createdAt).toBe(stored.createdAt);
       expect(applied.before).toBe(stored);
@@ -58,9 +63,56 @@ describe('applyConsentWrite', () => {
   it('is stale when captured before what is stored, and changes nothing', () => {
     const applied = applyConsentWrite(
       stored,
+      undefined,
       write({ value: 'optedOut', capturedAt: '2025-12-31T23:59:59.999Z' }),
       context,
     );
-    expect(applied).toEqual({ outcome: 'stale', before: stored, record: stored });
+    expect(applied).toEqual({ outcome: 'stale', before: stored, record: stored, seen: stored.capturedAt });
+  });
+
+  it('is stale when captured before the newest capture time seen, even if that write changed nothing', () => {
+    const seen = '2026-01-03T00:00:00.000Z';
+    const applied = applyConsentWrite(
+      stored,
+      seen,
+      write({ value: 'optedOut', capturedAt: '2026-01-02T12:00:00.000Z' }),
+      context,
+    );
+    expect(applied).toMatchObject({ outcome: 'stale', seen });
+  });
+
+  it('ends in the same state whatever order the same events arrive in', () => {
+    const events = [
+      write({ value: 'optedIn', capturedAt: '2026-01-01T10:00:00.000Z' }),
+      write({ value: 'optedIn', capturedAt: '2026-01-01T12:00:00.000Z' }),
+      write({ value: 'optedOut', capturedAt: '2026-01-01T11:00:00.000Z' }),
+      write({ value: 'optedOut', source: 'form', capturedAt: '2026-01-01T09:00:00.000Z' }),
+    ];
+    const permutations = (items: ConsentWrite[]): ConsentWrite[][] =>
+      items.length <= 1
+        ? [items]
+        : items.flatMap((item, i) =>
+            permutations([...items.slice(0, i), ...items.slice(i + 1)]).map((rest) => [item, ...rest]),
+          );
+    const finals = permutations(events).map((order) => {
+      let record: StoredConsent | undefined;
+      let seen: string | undefined;
+      for (const event of order) {
+        const applied = applyConsentWrite(record, seen, event, context);
+        record = applied.record;
+        seen = applied.seen;
+      }
+      return `${record!.value}/${record!.source}`;
+    });
+    expect(new Set(finals)).toEqual(new Set(['optedIn/internal']));
+  });
+});
+
+describe('effectiveCaptureTime', () => {
+  it('counts a capture time later than receipt as receipt time', () => {
+    const received = new Date('2026-01-01T10:00:00.000Z');
+    expect(effectiveCaptureTime('2026-01-01T10:04:00Z', received)).toBe('2026-01-01T10:00:00.000Z');
+    expect(effectiveCaptureTime('2026-01-01T09:00:00+01:00', received)).toBe('2026-01-01T08:00:00.000Z');
+    expect(effectiveCaptureTime(undefined, received)).toBe(received.toISOString());
   });
 });

@@ -39,11 +39,44 @@ describe('readJson', () => {
   });
 });
 
+describe('readJson: what the body is encoded in', () => {
+  const schema = z.object({ n: z.number() });
+
+  it.each(['gzip', 'br', 'deflate', 'x-custom'])('refuses Content-Encoding %s with 415', async (encoding) => {
+    await expect(
+      readJson(request({ body: '{"n":1}', headers: { 'content-encoding': encoding } }), schema),
+    ).rejects.toMatchObject({ code: 'unsupported-media-type' });
+  });
+
+  it('reads an identity-encoded body and a UTF-8 charset in any spelling', async () => {
+    for (const headers of <Array<Record<string, string>>>[
+      { 'content-encoding': 'identity' },
+      { 'content-type': 'application/json; charset=UTF-8' },
+      { 'content-type': 'application/json;charset="utf-8"' },
+      { 'content-type': 'application/merge-patch+json; charset=utf8' },
+    ]) {
+      expect(await readJson(request({ body: '{"n":1}', headers }), schema)).toEqual({ n: 1 });
+    }
+  });
+
+  it.each(['utf-16', 'iso-8859-1', 'latin1'])(
+    'refuses a JSON body in charset %s with 415',
+    async (charset) => {
+      await expect(
+        readJson(
+          request({ body: '{"n":1}', headers: { 'content-type': `application/json; charset=${charset}` } }),
+          schema,
+        ),
+      ).rejects.toMatchObject({ code: 'unsupported-media-type' });
+    },
+  );
+});
+
 describe('readQuery', () => {
-  it('takes the first of repeated parameters, ignores the function key and reads Object-like names', () => {
+  it('joins repeated parameters with commas as the Functions host does, ignores the key, reads Object-like names', () => {
     const req = request({ method: 'GET', url: 'http://localhost/api/x?a=1&a=2&code=secret&constructor=c' });
     expect(readQuery(req, z.object({ a: z.string(), constructor: z.string() }))).toEqual({
-      a: '1',
+      a: '1,2',
       constructor: 'c',
     });
     expect(readQuery(req, z.record(z.string(), z.string()))).not.toHaveProperty('code');
