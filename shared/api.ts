@@ -243,6 +243,24 @@ export const operations = {
       ...unavailable,
     },
   },
+  consentChanges: {
+    name: 'consentChanges',
+    method: 'GET',
+    route: 'consents/changes',
+    authLevel: 'function',
+    summary: 'Every committed change, in commit order, from a cursor',
+    query: s.changesQuerySchema,
+    responses: {
+      200: {
+        description: 'Changes after the cursor and the cursor to continue from',
+        schema: s.changesResponseSchema,
+      },
+      ...invalid,
+      404: { description: 'The change feed is turned off (CHANGE_FEED_DAYS=0)', schema: s.problemSchema },
+      410: { description: 'The cursor is older than the changes kept', schema: s.problemSchema },
+      ...unavailable,
+    },
+  },
 } satisfies Record<string, Operation>;
 
 /** What `app.http` takes for an operation: its method, route and auth level, and the handler. */

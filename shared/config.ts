@@ -22,13 +22,47 @@ const configSchema = z.object({
   STORAGE_MAX_RETRIES: intSetting(2, 0, 10),
   STORAGE_CONCURRENCY: intSetting(32, 1, 256),
   STORAGE_MAX_IN_FLIGHT: intSetting(128, 1, 4096),
+  /** Days changes stay in the feed; 0 turns the change feed off (no markers are written). */
+  CHANGE_FEED_DAYS: intSetting(30, 0, 3650),
+  /** How long a change waits before the feed serves it (see the README, "Change feed"). */
+  CHANGE_FEED_SETTLE_SECONDS: intSetting(5, 2, 300),
+  CHANGE_FEED_SHARDS: intSetting(4, 1, 64),
+  /**
+   * A commit not landed this long after its feed marker never will: readers pass its marker over.
+   * It must outlast every retry of a commit request (checked below).
+   */
+  CHANGE_FEED_COMMIT_DEADLINE_SECONDS: intSetting(60, 1, 3600),
+  /** When the feed's retention runs (NCRONTAB, UTC): hourly by default. */
+  CHANGE_FEED_PURGE_SCHEDULE: z.string().default('0 17 * * * *'),
   LOCAL_FUNCTION_KEY: z.string().optional(),
   /** The Functions host's own body limit (100 MB unless set); the service enforces smaller ones. */
   FUNCTIONS_REQUEST_BODY_SIZE_LIMIT: intSetting(104_857_600, 1, 2_147_483_647),
   PORT: intSetting(7071, 0, 65535),
   AZURITE_LOCATION: z.string().default('.azurite'),
+  /** Testing aid: shift this instance's clock, to prove the feed under clock skew between instances. */
+  LOCAL_CLOCK_OFFSET_MS: z.coerce.number().int().min(-60_000).max(60_000).default(0),
   /** Set by tools that start the local host: exit when the parent closes our stdin. */
   EXIT_WITH_STDIN: z.stringbool().default(false),
+});
+
+/** The shortest commit deadline that outlasts every try of a commit request, and the marker budget. */
+export function minimumCommitDeadlineMs(
+  config: Pick<Config, 'STORAGE_TIMEOUT_MS' | 'STORAGE_MAX_RETRIES' | 'CHANGE_FEED_SETTLE_SECONDS'>,
+): number {
+  return (
+    2 * config.STORAGE_TIMEOUT_MS * (config.STORAGE_MAX_RETRIES + 1) +
+    config.CHANGE_FEED_SETTLE_SECONDS * 1000
+  );
+}
+
+const checkedConfigSchema = configSchema.superRefine((config, ctx) => {
+  if (config.CHANGE_FEED_COMMIT_DEADLINE_SECONDS * 1000 < minimumCommitDeadlineMs(config)) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['CHANGE_FEED_COMMIT_DEADLINE_SECONDS'],
+      message: `must be at least ${Math.ceil(minimumCommitDeadlineMs(config) / 1000)} with these storage timeouts`,
+    });
+  }
 });
 
 export type Config = z.infer<typeof configSchema>;
@@ -59,7 +93,7 @@ export function parseConfig(
   const merged: Record<string, string | undefined> = { ...readLocalSettings(cwd) };
   for (const [key, value] of Object.entries(env))
     if (value !== undefined && value !== '') merged[key] = value;
-  const result = configSchema.safeParse(merged);
+  const result = checkedConfigSchema.safeParse(merged);
   if (!result.success) {
     const problems = result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
     throw new ConfigError(`Invalid setting ${problems}`);

@@ -8,7 +8,8 @@ export type ErrorCode =
   | 'conflict'
   | 'storage-unavailable'
   | 'storage-contention'
-  | 'capacity-exceeded';
+  | 'capacity-exceeded'
+  | 'gone';
 
 export interface ErrorDetail {
   path: string;
@@ -62,5 +63,12 @@ export class StorageContentionError extends ServiceError {
 export class CapacityError extends ServiceError {
   constructor(message: string) {
     super('capacity-exceeded', message);
+  }
+}
+
+/** What was asked for is no longer kept (a change feed cursor older than the retention). */
+export class GoneError extends ServiceError {
+  constructor(message: string) {
+    super('gone', message);
   }
 }

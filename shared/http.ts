@@ -16,6 +16,7 @@ const PROBLEMS: Record<ErrorCode, { status: number; title: string }> = {
   'not-found': { status: 404, title: 'Not found' },
   conflict: { status: 409, title: 'Conflict' },
   'capacity-exceeded': { status: 409, title: 'Capacity exceeded' },
+  gone: { status: 410, title: 'Gone' },
   'storage-contention': { status: 503, title: 'Too much contention, retry' },
   'storage-unavailable': { status: 503, title: 'Consent storage is unavailable' },
 };

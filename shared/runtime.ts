@@ -1,5 +1,7 @@
 import { Limiter } from './concurrency';
 import { getConfig, type Config } from './config';
+import { ChangeFeedService } from './feed/change-feed';
+import { TableFeedMarkers } from './feed/feed-markers';
 import { CatalogService } from './services/catalog-service';
 import { CenterService } from './services/center-service';
 import { CheckService } from './services/check-service';
@@ -14,21 +16,45 @@ export interface Services {
   consents: ConsentService;
   checks: CheckService;
   centers: CenterService;
+  /** Undefined when the change feed is turned off (`CHANGE_FEED_DAYS=0`). */
+  feed: ChangeFeedService | undefined;
 }
+
+/** Instance clocks are assumed to agree within this much (Azure keeps them far closer). */
+const ASSUMED_CLOCK_SKEW_MS = 500;
 
 export function createServices(config: Config): Services {
   const catalog = new CatalogService(
     new TableCatalogStore(createTableClient(config, tableName(config, 'Config'))),
     config.PROFILE_CACHE_SECONDS * 1000,
   );
-  const consents = new ConsentService(
-    new TableConsentStore(
-      createTableClient(config, tableName(config, 'Consents')),
-      new Limiter(config.STORAGE_MAX_IN_FLIGHT),
-    ),
-    catalog,
-    { defaultRegion: config.DEFAULT_PHONE_REGION, concurrency: config.STORAGE_CONCURRENCY },
+  const limiter = new Limiter(config.STORAGE_MAX_IN_FLIGHT);
+  const clock = () => Date.now() + config.LOCAL_CLOCK_OFFSET_MS;
+  const settleMs = config.CHANGE_FEED_SETTLE_SECONDS * 1000;
+  const markers =
+    config.CHANGE_FEED_DAYS > 0
+      ? new TableFeedMarkers(
+          createTableClient(config, tableName(config, 'Feed')),
+          config.CHANGE_FEED_SHARDS,
+          limiter,
+        )
+      : undefined;
+  const store = new TableConsentStore(
+    createTableClient(config, tableName(config, 'Consents')),
+    limiter,
+    markers && {
+      markers,
+      // settle >= budget + 2 x skew: a marker can never appear behind a reader's cursor.
+      markerBudgetMs: settleMs - 2 * ASSUMED_CLOCK_SKEW_MS,
+      commitDeadlineMs: config.CHANGE_FEED_COMMIT_DEADLINE_SECONDS * 1000,
+      clock,
+    },
   );
+  const consents = new ConsentService(store, catalog, {
+    defaultRegion: config.DEFAULT_PHONE_REGION,
+    concurrency: config.STORAGE_CONCURRENCY,
+    clock: () => new Date(clock()),
+  });
   const checks = new CheckService(consents, catalog, config.DEFAULT_PHONE_REGION);
   return {
     config,
@@ -36,6 +62,14 @@ export function createServices(config: Config): Services {
     consents,
     checks,
     centers: new CenterService(consents, catalog, checks, config.DEFAULT_PHONE_REGION),
+    feed:
+      markers &&
+      new ChangeFeedService(markers, store, {
+        settleMs,
+        retentionMs: config.CHANGE_FEED_DAYS * 86_400_000,
+        concurrency: config.STORAGE_CONCURRENCY,
+        clock,
+      }),
   };
 }
 

@@ -6,6 +6,7 @@ import { tableEndpointOf } from '../storage/tables';
 import { isListening, startAzurite, type RunningAzurite } from './azurite';
 import { installFunctionsCore } from './functions-core';
 import { createLocalHost } from './server';
+import { startTimers } from './timers';
 
 const projectRoot = resolve(__dirname, '..', '..', '..');
 
@@ -61,6 +62,7 @@ async function main(): Promise<void> {
     log('Storage is not reachable yet; requests will answer 503 until it is.');
   }
 
+  const timers = startTimers(registrations, log);
   const server = createLocalHost({
     registrations,
     routePrefix: routePrefix(),
@@ -78,6 +80,7 @@ async function main(): Promise<void> {
   const stop = async () => {
     if (stopping) return;
     stopping = true;
+    timers.stop();
     server.closeAllConnections();
     await new Promise((closed) => server.close(closed));
     await azurite?.stop();

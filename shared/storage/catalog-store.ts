@@ -3,7 +3,7 @@ import { DEFAULT_PROFILE } from '../domain/catalog';
 import { DEFAULT_SETTINGS, type Profile, type Settings } from '../domain/model';
 import { CapacityError } from '../errors';
 import { WriteConflict } from './consent-store';
-import { asciiJson, ensureTable, fromChunks, storageCall, toChunks } from './tables';
+import { asciiJson, ensureTable, fromChunks, once, storageCall, toChunks } from './tables';
 
 export interface StoredProfiles {
   profiles: Profile[];
@@ -30,17 +30,9 @@ const MAX_PROFILES_CHARS = 400_000;
  * purpose and topic ids unique across profiles even with concurrent writers.
  */
 export class TableCatalogStore implements CatalogStore {
-  private readiness: Promise<void> | undefined;
+  readonly ready = once(() => this.prepare());
 
   constructor(private readonly table: TableClient) {}
-
-  ready(): Promise<void> {
-    this.readiness ??= this.prepare().catch((error: unknown) => {
-      this.readiness = undefined;
-      throw error;
-    });
-    return this.readiness;
-  }
 
   private async prepare(): Promise<void> {
     await ensureTable(this.table);

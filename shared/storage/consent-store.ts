@@ -18,7 +18,8 @@ import {
   sequenceOfHistoryRowKey,
 } from './keys';
 import type { Limiter } from '../concurrency';
-import { asciiJson, ensureTable, fromChunks, storageCall, toChunks } from './tables';
+import { positionOf, type FeedMarker, type FeedMarkerStore } from '../feed/feed-markers';
+import { asciiJson, ensureTable, fromChunks, once, storageCall, toChunks } from './tables';
 
 export interface ContactPoint {
   channel: Channel;
@@ -31,6 +32,8 @@ export interface ContactPointState {
   /** Per record, the newest capture time seen when it is later than the record's own. */
   seen: Map<string, string>;
   sequence: number;
+  /** Feed position time of the last commit: the next one's marker must come after it. */
+  feedAt: number;
   /** `null` when nothing is stored yet. */
   etag: string | null;
 }
@@ -81,6 +84,9 @@ export interface PreparedCommit {
   readonly history: TableEntity<Record<string, unknown>> | undefined;
 }
 
+/** What a history row holds for a commit a feed marker names. */
+export type CommitLookup = HistoryEntry[] | 'pending' | 'failed';
+
 export interface ConsentStore {
   ready(): Promise<void>;
   read(contactPoint: ContactPoint): Promise<ContactPointState>;
@@ -95,6 +101,21 @@ export interface ConsentStore {
    */
   commit(prepared: PreparedCommit, previous: ContactPointState): Promise<void>;
   history(contactPoint: ContactPoint, query: HistoryQuery): Promise<HistoryPage>;
+  /**
+   * The entries of commit `commit` at a history row: `pending` if the row is not there (yet),
+   * `failed` if another commit holds it (so this one never landed).
+   */
+  readCommit(contactKey: string, historyRowKey: string, commit: string): Promise<CommitLookup>;
+}
+
+/** When the change feed is on: where markers go, and the time rules that make the feed complete. */
+export interface FeedWriting {
+  markers: FeedMarkerStore;
+  /** A marker must be stored within this long of its time, or its commit is not sent. */
+  markerBudgetMs: number;
+  /** A commit not landed this long after its marker's time never will (readers pass it over). */
+  commitDeadlineMs: number;
+  clock?: () => number;
 }
 
 // A state entity may hold up to 1 MiB; we stop well short so Azure, Cosmos DB and Azurite all agree.
@@ -105,7 +126,7 @@ const MAX_HISTORY_CHUNKS = 14;
 const TOKEN_PATTERN = /^h\d{16}$/;
 
 function emptyState(): ContactPointState {
-  return { records: new Map(), seen: new Map(), sequence: 0, etag: null };
+  return { records: new Map(), seen: new Map(), sequence: 0, feedAt: 0, etag: null };
 }
 
 export function encodeContinuationToken(rowKey: string): string {
@@ -144,21 +165,13 @@ function fromBinaryChunks(entity: Record<string, unknown>, prefix: string): Buff
  * request changes on a contact point is one transaction however many records it names.
  */
 export class TableConsentStore implements ConsentStore {
-  private readiness: Promise<void> | undefined;
+  readonly ready = once(() => ensureTable(this.table));
 
   constructor(
     private readonly table: TableClient,
     private readonly limiter: Limiter,
+    private readonly feed?: FeedWriting,
   ) {}
-
-  ready(): Promise<void> {
-    // Retried on the next call after a failure, so the service recovers when storage comes back.
-    this.readiness ??= ensureTable(this.table).catch((error: unknown) => {
-      this.readiness = undefined;
-      throw error;
-    });
-    return this.readiness;
-  }
 
   async read(contactPoint: ContactPoint): Promise<ContactPointState> {
     const partitionKey = contactPointKey(contactPoint.channel, contactPoint.address);
@@ -179,6 +192,7 @@ export class TableConsentStore implements ConsentStore {
       records: new Map(Object.entries(records)),
       seen: new Map(Object.entries(seen)),
       sequence: Number(entity.sequence),
+      feedAt: typeof entity.feedAt === 'number' ? entity.feedAt : 0,
       etag: entity.etag,
     };
   }
@@ -222,8 +236,13 @@ export class TableConsentStore implements ConsentStore {
   }
 
   async commit(prepared: PreparedCommit, previous: ContactPointState): Promise<void> {
-    const state = { ...prepared.state, sequence: prepared.state.sequence ?? previous.sequence };
-
+    const state: TableEntity<Record<string, unknown>> = {
+      ...prepared.state,
+      sequence: prepared.state.sequence ?? previous.sequence,
+      feedAt: previous.feedAt,
+    };
+    const marker = prepared.history && this.feed ? await this.writeMarker(prepared, previous) : undefined;
+    if (marker) state.feedAt = marker.time;
     const actions: TransactionAction[] = [
       previous.etag === null ? ['create', state] : ['update', state, 'Replace', { etag: previous.etag }],
       ...(prepared.history ? [['create', prepared.history] as TransactionAction] : []),
@@ -231,18 +250,72 @@ export class TableConsentStore implements ConsentStore {
     const conflict = () => {
       throw new WriteConflict();
     };
-    await this.limiter.run(() =>
-      storageCall(
-        async () => {
-          if (actions.length === 1 && previous.etag !== null) {
-            await this.table.updateEntity(state, 'Replace', { etag: previous.etag });
-          } else {
-            await this.table.submitTransaction(actions);
-          }
-        },
-        { 404: conflict, 409: conflict, 412: conflict },
+    try {
+      await this.limiter.run(() =>
+        storageCall(
+          async () => {
+            if (actions.length === 1 && previous.etag !== null) {
+              await this.table.updateEntity(state, 'Replace', { etag: previous.etag });
+            } else {
+              await this.table.submitTransaction(actions);
+            }
+          },
+          { 404: conflict, 409: conflict, 412: conflict },
+        ),
+      );
+    } catch (error) {
+      if (!(error instanceof WriteConflict) || !prepared.history) throw error;
+      // A retried request may have landed the first time: the history row tells, since it is only
+      // ever created. If it is not ours, ours can never land (its precondition no longer holds).
+      const landed = await this.readCommit(
+        prepared.history.partitionKey,
+        prepared.history.rowKey,
+        prepared.id,
+      );
+      if (Array.isArray(landed)) return;
+      if (marker) await this.feed!.markers.remove(marker).catch(() => undefined);
+      throw error;
+    }
+  }
+
+  /**
+   * Stores the feed marker of a commit before the commit is sent. Its time comes after the contact
+   * point's previous commit, so one contact point's changes keep their order in the feed; a marker
+   * stored later than its budget could fall behind a reader's cursor, so its commit is not sent.
+   */
+  private async writeMarker(prepared: PreparedCommit, previous: ContactPointState): Promise<FeedMarker> {
+    const feed = this.feed!;
+    const clock = feed.clock ?? Date.now;
+    const time = Math.max(clock(), previous.feedAt + 1);
+    const marker: FeedMarker = {
+      position: positionOf(time, prepared.id),
+      time,
+      deadline: time + feed.commitDeadlineMs,
+      commit: prepared.id,
+      channel: prepared.contactPoint.channel,
+      address: prepared.contactPoint.address,
+      contactKey: prepared.history!.partitionKey,
+      historyRowKey: prepared.history!.rowKey,
+    };
+    await feed.markers.ready();
+    await feed.markers.write(marker);
+    if (clock() > time + feed.markerBudgetMs) {
+      await feed.markers.remove(marker).catch(() => undefined);
+      throw new WriteConflict();
+    }
+    return marker;
+  }
+
+  async readCommit(contactKey: string, historyRowKey: string, commit: string): Promise<CommitLookup> {
+    const entity = await this.limiter.run(() =>
+      storageCall<TableEntityResult<Record<string, unknown>> | undefined>(
+        () => this.table.getEntity<Record<string, unknown>>(contactKey, historyRowKey),
+        { 404: () => undefined },
       ),
     );
+    if (!entity) return 'pending';
+    if (entity.commit !== commit) return 'failed';
+    return this.entriesOf(entity).reverse();
   }
 
   async history(contactPoint: ContactPoint, query: HistoryQuery): Promise<HistoryPage> {

@@ -85,6 +85,21 @@ export async function storageCall<T>(
   }
 }
 
+/**
+ * A preparation (tables, seeds) done once and shared by every caller; after a failure the next
+ * caller tries again, so the service recovers by itself when storage comes back.
+ */
+export function once(prepare: () => Promise<void>): () => Promise<void> {
+  let readiness: Promise<void> | undefined;
+  return () => {
+    readiness ??= prepare().catch((error: unknown) => {
+      readiness = undefined;
+      throw error;
+    });
+    return readiness;
+  };
+}
+
 /** Creates a table if it is missing (409 means it already exists). */
 export async function ensureTable(client: TableClient): Promise<void> {
   await storageCall(() => client.createTable(), { 409: () => undefined });
