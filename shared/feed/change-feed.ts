@@ -2,12 +2,12 @@ import { mapLimit } from '../concurrency';
 import { GoneError, ValidationError } from '../errors';
 import type { ConsentRecord } from '../schemas';
 import { toApiRecord } from '../services/consent-service';
-import type { ConsentStore, HistoryEntry } from '../storage/consent-store';
+import type { CommitLookup, ConsentStore, HistoryEntry } from '../storage/consent-store';
 import {
   POSITION_PATTERN,
   positionAt,
   timeOfPosition,
-  type FeedMarker,
+  type MarkedCommit,
   type FeedMarkerStore,
 } from './feed-markers';
 
@@ -15,7 +15,7 @@ export interface FeedChange {
   at: string;
   actor: string;
   source: HistoryEntry['source'];
-  channel: FeedMarker['channel'];
+  channel: MarkedCommit['channel'];
   contactPoint: string;
   purposeId: string;
   topicId?: string;
@@ -31,10 +31,10 @@ export interface ChangeFeedOptions {
   clock?: () => number;
 }
 
-/** Where a consumer stands: after the marker at `position`, less `served` entries of its commit. */
+/** Where a consumer stands: after the marker at `position`, less `served` entries of its commits. */
 interface Cursor {
   position: string;
-  /** Entries of the commit at `position` already served; 0 when the whole commit was. */
+  /** Entries of the marker at `position` already served, its commits taken in order; 0 when all were. */
   served: number;
 }
 
@@ -55,7 +55,7 @@ export function decodeCursor(text: string): Cursor {
   if (!text.startsWith(CURSOR_PREFIX) || text.length > 200) throw invalid();
   const body = text.slice(CURSOR_PREFIX.length);
   if (!/^[A-Za-z0-9_-]*$/.test(body)) throw invalid();
-  const match = /^(.*)\|(\d{1,4})$/.exec(Buffer.from(body, 'base64url').toString('utf8'));
+  const match = /^(.*)\|(\d{1,6})$/.exec(Buffer.from(body, 'base64url').toString('utf8'));
   if (!match) throw invalid();
   const [, position = '', served = '0'] = match;
   const isStart = position === '' || /^\d{15}-$/.test(position);
@@ -96,30 +96,44 @@ export class ChangeFeedService {
       );
     }
     await this.markers.ready();
-    // A partly served commit is read again from its own marker.
+    // A partly served marker is read again from its start.
     const markers = await this.markers.after(cursor.position, cursor.served > 0, horizon, limit);
-    const commits = await mapLimit(markers, this.options.concurrency, (m) =>
-      this.consents.readCommit(m.contactKey, m.historyRowKey, m.commit),
-    );
 
     const changes: FeedChange[] = [];
     let position = cursor;
-    for (const [i, marker] of markers.entries()) {
-      const commit = commits[i]!;
-      if (commit === 'pending') {
-        if (now < marker.deadline) break;
-        position = { position: marker.position, served: 0 }; // never landed: passed over
-        continue;
+    for (const marker of markers) {
+      const commits = await mapLimit(marker.commits, this.options.concurrency, (c, index) =>
+        marker.failed.has(index)
+          ? Promise.resolve<CommitLookup>('failed')
+          : this.consents.readCommit(c.contactKey, c.historyRowKey, c.commit),
+      );
+      // Entries of this marker already served (its commits taken in order), and how far this page gets.
+      let skip = marker.position === cursor.position ? cursor.served : 0;
+      let served = skip;
+      let stopped = false;
+      for (const [index, commit] of commits.entries()) {
+        // Not landed (yet): before the deadline the page ends here; after it, it never will.
+        if (commit === 'pending' && now < marker.deadline) {
+          stopped = true;
+          break;
+        }
+        if (!Array.isArray(commit)) continue;
+        const from = Math.min(skip, commit.length);
+        skip -= from;
+        const fresh = commit.slice(from, from + (limit - changes.length));
+        changes.push(...fresh.map((entry) => toChange(marker.commits[index]!, entry)));
+        served += fresh.length;
+        const more = from + fresh.length < commit.length || index < commits.length - 1;
+        if (changes.length >= limit && more) {
+          stopped = true;
+          break;
+        }
       }
-      if (commit === 'failed') {
-        position = { position: marker.position, served: 0 };
-        continue;
+      if (stopped) {
+        if (served > 0) position = { position: marker.position, served };
+        break;
       }
-      const skip = marker.position === cursor.position ? cursor.served : 0;
-      const entries = commit.slice(skip, skip + (limit - changes.length));
-      changes.push(...entries.map((entry) => toChange(marker, entry)));
-      const served = skip + entries.length;
-      position = { position: marker.position, served: served < commit.length ? served : 0 };
+      position = { position: marker.position, served: 0 };
       if (changes.length >= limit) break;
     }
     return { changes, cursor: encodeCursor(position) };
@@ -132,14 +146,14 @@ export class ChangeFeedService {
   }
 }
 
-function toChange(marker: FeedMarker, entry: HistoryEntry): FeedChange {
-  const contactPoint = { channel: marker.channel, address: marker.address };
+function toChange(commit: MarkedCommit, entry: HistoryEntry): FeedChange {
+  const contactPoint = { channel: commit.channel, address: commit.address };
   return {
     at: entry.at,
     actor: entry.actor,
     source: entry.source,
-    channel: marker.channel,
-    contactPoint: marker.address,
+    channel: commit.channel,
+    contactPoint: commit.address,
     purposeId: entry.purposeId,
     ...(entry.topicId !== undefined ? { topicId: entry.topicId } : {}),
     before: entry.before ? toApiRecord(contactPoint, entry.before) : null,

@@ -2,20 +2,10 @@ import { createHash } from 'node:crypto';
 import { odata, type TableClient, type TransactionAction } from '@azure/data-tables';
 import type { Limiter } from '../concurrency';
 import type { Channel } from '../domain/model';
-import { ensureTable, once, storageCall } from '../storage/tables';
+import { asciiJson, ensureTable, fromChunks, once, storageCall, toChunks } from '../storage/tables';
 
-/**
- * A feed marker: written before a commit lands in its contact point's partition, it says where the
- * commit will be (partition and history row) and when it may be served. The feed is read across
- * markers in `position` order; the commit itself is the proof that the change happened.
- */
-export interface FeedMarker {
-  /** `<time, 15 digits>-<commit id>`: the marker's place in the feed, comparable across shards. */
-  position: string;
-  /** Milliseconds since the epoch: when the commit was about to be sent. */
-  time: number;
-  /** After this (writer's clock) a commit that has not landed never will. */
-  deadline: number;
+/** One commit a marker announces: where it will land and the id that proves it did. */
+export interface MarkedCommit {
   commit: string;
   channel: Channel;
   address: string;
@@ -24,10 +14,30 @@ export interface FeedMarker {
   historyRowKey: string;
 }
 
+/**
+ * A feed marker: written before the commits it lists are sent (all of one request's commits share
+ * one marker), it says where each will land and when it may be served. The feed is read across
+ * markers in `position` order; each commit itself is the proof that its change happened.
+ */
+export interface FeedMarker {
+  /** `<time, 15 digits>-<marker id>`: the marker's place in the feed, comparable across shards. */
+  position: string;
+  /** Milliseconds since the epoch: when its commits were about to be sent. */
+  time: number;
+  /** After this (writer's clock) a listed commit that has not landed never will. */
+  deadline: number;
+  commits: MarkedCommit[];
+  /** Indexes of listed commits their writer saw fail for good (so readers need not wait). */
+  failed: ReadonlySet<number>;
+}
+
+/** Listed commits per marker: keeps a marker entity far below 1 MiB whatever the addresses. */
+export const MAX_COMMITS_PER_MARKER = 200;
+
 export const POSITION_PATTERN = /^\d{15}-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
-export function positionOf(time: number, commit: string): string {
-  return `${String(time).padStart(15, '0')}-${commit}`;
+export function positionOf(time: number, id: string): string {
+  return `${String(time).padStart(15, '0')}-${id}`;
 }
 
 /** The first position at `time`: every marker written at or after it sorts after it. */
@@ -39,16 +49,26 @@ export function timeOfPosition(position: string): number {
   return Number(position.slice(0, 15));
 }
 
-/** Hour buckets: retention drops whole partitions, and no partition takes every write for long. */
+/**
+ * One-second buckets: a partition only ever holds one second of one shard's markers, so no
+ * partition grows large (Azurite looks entities up by scanning their partition) or stays hot.
+ */
 function bucketOf(time: number): string {
-  return new Date(time).toISOString().slice(0, 13).replace(/[-T]/g, '');
+  return new Date(time).toISOString().slice(0, 19).replace(/[-T:]/g, '');
+}
+
+/** The partition a marker goes to: its shard (from its position) and its second. */
+export function markerPartition(position: string, time: number, shards: number): string {
+  return `${createHash('sha256').update(position).digest().readUInt32BE(0) % shards}-${bucketOf(time)}`;
 }
 
 export interface FeedMarkerStore {
   ready(): Promise<void>;
   write(marker: FeedMarker): Promise<void>;
-  /** Removes the marker of a commit known never to land (best effort: a reader would skip it anyway). */
+  /** Removes a marker none of whose commits was sent. */
   remove(marker: FeedMarker): Promise<void>;
+  /** Records that a listed commit failed for good; a marker of one commit is simply removed. */
+  fail(marker: FeedMarker, index: number): Promise<void>;
   /**
    * Markers after `from` (or at it, when `inclusive`) up to and including `until` (a time), in
    * position order, at most `limit`.
@@ -59,9 +79,9 @@ export interface FeedMarkerStore {
 }
 
 /**
- * Markers in `<prefix>Feed`, PartitionKey `<shard>-<hour bucket>`, RowKey the position. Shards
- * spread the writes of one hour over several partitions; a reader queries each shard from the
- * cursor's bucket on, and merges them by position.
+ * Markers in `<prefix>Feed`, PartitionKey `<shard>-<second>`, RowKey the position. Shards spread
+ * the markers of one second over several partitions; a reader queries each shard from the cursor's
+ * second on (one range query across its partitions), and merges them by position.
  */
 export class TableFeedMarkers implements FeedMarkerStore {
   readonly ready = once(() => ensureTable(this.table));
@@ -72,19 +92,20 @@ export class TableFeedMarkers implements FeedMarkerStore {
     private readonly limiter: Limiter,
   ) {}
 
-  private shardOf(contactKey: string): number {
-    return createHash('sha256').update(contactKey).digest().readUInt32BE(0) % this.shards;
-  }
-
-  private partitionOf(marker: Pick<FeedMarker, 'contactKey' | 'time'>): string {
-    return `${this.shardOf(marker.contactKey)}-${bucketOf(marker.time)}`;
+  private partitionOf(marker: Pick<FeedMarker, 'position' | 'time'>): string {
+    return markerPartition(marker.position, marker.time, this.shards);
   }
 
   async write(marker: FeedMarker): Promise<void> {
-    const { position, ...fields } = marker;
     await this.limiter.run(() =>
       storageCall(() =>
-        this.table.createEntity({ partitionKey: this.partitionOf(marker), rowKey: position, ...fields }),
+        this.table.createEntity({
+          partitionKey: this.partitionOf(marker),
+          rowKey: marker.position,
+          time: marker.time,
+          deadline: marker.deadline,
+          ...toChunks(asciiJson(marker.commits), 'c'),
+        }),
       ),
     );
   }
@@ -100,6 +121,21 @@ export class TableFeedMarkers implements FeedMarkerStore {
     );
   }
 
+  async fail(marker: FeedMarker, index: number): Promise<void> {
+    if (marker.commits.length === 1) return this.remove(marker);
+    await this.limiter.run(() =>
+      storageCall(
+        async () => {
+          await this.table.updateEntity(
+            { partitionKey: this.partitionOf(marker), rowKey: marker.position, [`x${index}`]: true },
+            'Merge',
+          );
+        },
+        { 404: () => undefined },
+      ),
+    );
+  }
+
   async after(from: string, inclusive: boolean, until: number, limit: number): Promise<FeedMarker[]> {
     const fromBucket = bucketOf(Math.min(timeOfPosition(from.padEnd(15, '0')), until));
     const last = positionAt(until + 1);
@@ -109,8 +145,7 @@ export class TableFeedMarkers implements FeedMarkerStore {
         const rows = inclusive
           ? odata`RowKey ge ${from} and RowKey lt ${last}`
           : odata`RowKey gt ${from} and RowKey lt ${last}`;
-        const filter = `${partitions} and ${rows}`;
-        return this.limiter.run(() => this.first(filter, limit));
+        return this.limiter.run(() => this.first(`${partitions} and ${rows}`, limit));
       }),
     );
     return perShard
@@ -166,14 +201,16 @@ export class TableFeedMarkers implements FeedMarkerStore {
 }
 
 function toMarker(entity: Record<string, unknown>): FeedMarker {
+  const commits = JSON.parse(fromChunks(entity, 'c') || '[]') as MarkedCommit[];
+  const failed = new Set<number>();
+  commits.forEach((_, i) => {
+    if (entity[`x${i}`] === true) failed.add(i);
+  });
   return {
     position: entity.rowKey as string,
     time: Number(entity.time),
     deadline: Number(entity.deadline),
-    commit: entity.commit as string,
-    channel: entity.channel as Channel,
-    address: entity.address as string,
-    contactKey: entity.contactKey as string,
-    historyRowKey: entity.historyRowKey as string,
+    commits,
+    failed,
   };
 }

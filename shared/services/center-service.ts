@@ -14,7 +14,6 @@ import { normalizeContactPoint } from '../domain/contact-point';
 import type { Channel, ConsentValue, ContactFlags, Profile, Source } from '../domain/model';
 import { NotFoundError, ValidationError, type ErrorDetail } from '../errors';
 import {
-  LIMITS,
   loadMemberSchema,
   type LoadCounts,
   type LoadRequest,
@@ -184,34 +183,8 @@ export class CenterService {
     return [...distinct.values()];
   }
 
-  /**
-   * Upserts in calls of at most `recordsPerUpsert` records, never splitting the records of one
-   * contact point (they arrive together), so each address costs one read and one transaction.
-   * Result indexes refer to `records`.
-   */
-  private async write(records: readonly RecordToWrite[], actor: string): Promise<UpsertResult[]> {
-    const results: UpsertResult[] = [];
-    let start = 0;
-    while (start < records.length) {
-      let end = Math.min(start + LIMITS.recordsPerUpsert, records.length);
-      if (end < records.length) {
-        const boundary = lastGroupBoundary(records, start, end);
-        if (boundary > start) end = boundary;
-      }
-      const chunk = await this.consents.upsert(records.slice(start, end), actor);
-      for (const result of chunk) results.push({ ...result, index: result.index + start });
-      start = end;
-    }
-    return results;
+  /** Every record through the one upsert: one read and one commit per contact point, in flight together. */
+  private write(records: readonly RecordToWrite[], actor: string): Promise<UpsertResult[]> {
+    return this.consents.upsert(records, actor);
   }
-}
-
-/** The last index in (start, end] where a new contact point begins, or `start` if there is none. */
-function lastGroupBoundary(records: readonly RecordToWrite[], start: number, end: number): number {
-  for (let i = end; i > start; i--) {
-    const before = records[i - 1]!;
-    const at = records[i]!;
-    if (before.contactPoint !== at.contactPoint || before.channel !== at.channel) return i;
-  }
-  return start;
 }

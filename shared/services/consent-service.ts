@@ -16,6 +16,7 @@ import {
   type UpsertResult,
 } from '../schemas';
 import {
+  emptyState,
   WriteConflict,
   type ConsentStore,
   type ContactPoint,
@@ -23,6 +24,7 @@ import {
   type HistoryEntry,
   type HistoryQuery,
   type PreparedCommit,
+  type Publication,
 } from '../storage/consent-store';
 import type { CatalogService } from './catalog-service';
 
@@ -65,6 +67,47 @@ export function toApiRecord(
   };
 }
 
+/**
+ * Whether a contact point is probably new, so its commit can be sent as a create without reading
+ * first (a create fails if it exists; the write then reads and applies as usual, so a wrong guess
+ * costs time, never correctness). It learns from every read and commit: while most contact points
+ * written turn out new (a bulk load), writes skip the read; while most exist (a sync), they read.
+ * Contact points seen to exist are remembered, since nothing is ever deleted.
+ */
+export class CreationGuess {
+  private readonly known = new Map<string, true>();
+  private newShare = 1;
+
+  constructor(private readonly capacity = 50_000) {}
+
+  isKnown(key: string): boolean {
+    return this.known.has(key);
+  }
+
+  /** Whether the contact points written lately were mostly new. */
+  mostlyNew(): boolean {
+    return this.newShare >= NEW_SHARE_FOR_BLIND_CREATES;
+  }
+
+  /** What a read or a create found: the contact point existed before this write, or not. */
+  observe(key: string, existed: boolean): void {
+    this.newShare = 0.95 * this.newShare + (existed ? 0 : 0.05);
+    if (existed) this.exists(key);
+  }
+
+  /** The contact point exists now (it was read, or a commit created it). */
+  exists(key: string): void {
+    this.known.delete(key);
+    this.known.set(key, true);
+    if (this.known.size > this.capacity) this.known.delete(this.known.keys().next().value!);
+  }
+}
+
+const keyOf = (cp: ContactPoint) => `${cp.channel}\u0000${cp.address}`;
+const NEW_SHARE_FOR_BLIND_CREATES = 0.75;
+/** A request with more unknown contact points than this reads this many first, and decides from them. */
+const PROBE = 16;
+
 type RecordReferences = z.infer<typeof consentReferencesSchema>;
 
 /** The fields of a record that failed its schema which still have the right shape to be checked. */
@@ -75,6 +118,7 @@ function looseReferences(raw: unknown): RecordReferences {
 
 export class ConsentService {
   private readonly clock: () => Date;
+  private readonly creation = new CreationGuess();
 
   constructor(
     private readonly store: ConsentStore,
@@ -160,7 +204,7 @@ export class ConsentService {
       }
       const found = this.validate(parsed.data, index, catalog, receivedAt, problems);
       if (!found) return;
-      const key = `${found.contactPoint.channel}\u0000${found.contactPoint.address}`;
+      const key = keyOf(found.contactPoint);
       const group = groups.get(key) ?? { contactPoint: found.contactPoint, writes: [] };
       group.writes.push({ index, write: found.write });
       groups.set(key, group);
@@ -169,20 +213,59 @@ export class ConsentService {
       throw new ValidationError('Some records are not valid; nothing was written.', problems);
 
     await this.store.ready();
-    // Read every contact point and prepare every commit first: if one would outgrow what the store
-    // holds, the whole request is refused before anything is written.
+    // Read every contact point (unless it is probably new) and prepare every commit first: if one
+    // would outgrow what the store holds, the whole request is refused before anything is written.
     const targets = [...groups.values()];
-    const states = await mapLimit(targets, this.options.concurrency, (t) => this.store.read(t.contactPoint));
+    const states = await this.readOrGuess(targets.map((t) => t.contactPoint));
     const plans = targets.map((t, i) => this.plan(t.contactPoint, states[i]!, t.writes, actor));
+    const publication = await this.store.publish(
+      plans.flatMap((plan, i) => (plan.commit ? [{ prepared: plan.commit, previous: states[i]! }] : [])),
+    );
 
     const results = new Array<UpsertResult>(inputs.length);
     await mapLimit(targets, this.options.concurrency, async ({ contactPoint, writes }, i) => {
-      const applied = await this.applyToContactPoint(contactPoint, writes, actor, states[i]!, plans[i]!);
+      const applied = await this.applyToContactPoint(
+        contactPoint,
+        writes,
+        actor,
+        states[i]!,
+        plans[i]!,
+        publication,
+      );
       for (const { index, outcome, record } of applied) {
         results[index] = { index, outcome, record: toApiRecord(contactPoint, record, catalog) };
       }
     });
     return results;
+  }
+
+  /**
+   * The state of each contact point, read, or assumed empty where it is probably new (its commit is
+   * then a create, which fails if it exists after all). A large request reads a sample of its
+   * unknown contact points first and decides for the rest from what that sample found.
+   */
+  private async readOrGuess(contactPoints: readonly ContactPoint[]): Promise<ContactPointState[]> {
+    const states = new Array<ContactPointState | undefined>(contactPoints.length);
+    const unknown = contactPoints.flatMap((cp, i) => (this.creation.isKnown(keyOf(cp)) ? [] : [i]));
+    const probed = unknown.length > PROBE ? unknown.slice(0, PROBE) : [];
+    const first = contactPoints.flatMap((cp, i) =>
+      this.creation.isKnown(keyOf(cp)) || probed.includes(i) ? [i] : [],
+    );
+    const read = (indexes: readonly number[]) =>
+      mapLimit(indexes, this.options.concurrency, async (i) => {
+        const state = await this.store.read(contactPoints[i]!);
+        this.creation.observe(keyOf(contactPoints[i]!), state.etag !== null);
+        states[i] = state;
+      });
+    await read(first);
+    const rest = unknown.filter((i) => states[i] === undefined);
+    const blind =
+      probed.length > 0
+        ? probed.filter((i) => states[i]!.etag === null).length >= NEW_SHARE_FOR_BLIND_CREATES * probed.length
+        : this.creation.mostlyNew();
+    if (blind) for (const i of rest) states[i] = emptyState();
+    else await read(rest);
+    return states as ContactPointState[];
   }
 
   /** Checks what the schema cannot: the address, known purpose and topic, a plausible capture time. */
@@ -303,14 +386,18 @@ export class ConsentService {
     actor: string,
     state: ContactPointState,
     plan: ContactPointPlan,
+    publication: Publication,
   ): Promise<ContactPointPlan['results']> {
     for (let attempt = 1; ; attempt++) {
       if (!plan.commit) return plan.results;
       try {
-        await this.store.commit(plan.commit, state);
+        await this.store.commit(plan.commit, state, attempt === 1 ? publication : undefined);
+        if (state.etag === null) this.creation.observe(keyOf(contactPoint), false);
+        this.creation.exists(keyOf(contactPoint));
         return plan.results;
       } catch (error) {
         if (!(error instanceof WriteConflict)) throw error;
+        if (state.etag === null) this.creation.observe(keyOf(contactPoint), true);
       }
       if (attempt >= MAX_COMMIT_ATTEMPTS) throw new StorageContentionError();
       await delay(randomInt(1, 5 + Math.min(attempt, 20) * 5));

@@ -18,7 +18,12 @@ import {
   sequenceOfHistoryRowKey,
 } from './keys';
 import type { Limiter } from '../concurrency';
-import { positionOf, type FeedMarker, type FeedMarkerStore } from '../feed/feed-markers';
+import {
+  MAX_COMMITS_PER_MARKER,
+  positionOf,
+  type FeedMarker,
+  type FeedMarkerStore,
+} from '../feed/feed-markers';
 import { asciiJson, ensureTable, fromChunks, once, storageCall, toChunks } from './tables';
 
 export interface ContactPoint {
@@ -87,6 +92,13 @@ export interface PreparedCommit {
 /** What a history row holds for a commit a feed marker names. */
 export type CommitLookup = HistoryEntry[] | 'pending' | 'failed';
 
+/** Where each commit of a request was announced in the change feed. */
+export interface Publication {
+  markerOf(commit: string): { marker: FeedMarker; index: number } | undefined;
+}
+
+const NOT_PUBLISHED: Publication = { markerOf: () => undefined };
+
 export interface ConsentStore {
   ready(): Promise<void>;
   read(contactPoint: ContactPoint): Promise<ContactPointState>;
@@ -96,10 +108,17 @@ export interface ConsentStore {
    */
   prepare(contactPoint: ContactPoint, next: NextState, entries: readonly HistoryEntry[]): PreparedCommit;
   /**
+   * Announces a request's commits in the change feed before any is sent: one marker for up to 200
+   * of them. Commits it does not cover announce themselves when they are sent.
+   */
+  publish(
+    commits: ReadonlyArray<{ prepared: PreparedCommit; previous: ContactPointState }>,
+  ): Promise<Publication>;
+  /**
    * Writes the new state and all its history entries in one transaction, if nobody wrote since
    * `previous` was read. Without entries only the state changes (a capture mark moved).
    */
-  commit(prepared: PreparedCommit, previous: ContactPointState): Promise<void>;
+  commit(prepared: PreparedCommit, previous: ContactPointState, publication?: Publication): Promise<void>;
   history(contactPoint: ContactPoint, query: HistoryQuery): Promise<HistoryPage>;
   /**
    * The entries of commit `commit` at a history row: `pending` if the row is not there (yet),
@@ -125,7 +144,8 @@ const HISTORY_CHUNK_BYTES = 64 * 1024;
 const MAX_HISTORY_CHUNKS = 14;
 const TOKEN_PATTERN = /^h\d{16}$/;
 
-function emptyState(): ContactPointState {
+/** What a contact point holds before its first commit. */
+export function emptyState(): ContactPointState {
   return { records: new Map(), seen: new Map(), sequence: 0, feedAt: 0, etag: null };
 }
 
@@ -235,14 +255,51 @@ export class TableConsentStore implements ConsentStore {
     return { contactPoint, id, entries, state, history };
   }
 
-  async commit(prepared: PreparedCommit, previous: ContactPointState): Promise<void> {
+  async publish(
+    commits: ReadonlyArray<{ prepared: PreparedCommit; previous: ContactPointState }>,
+  ): Promise<Publication> {
+    const feed = this.feed;
+    const announced = commits.filter((c) => c.prepared.history);
+    if (!feed || announced.length === 0) return NOT_PUBLISHED;
+    const markers: FeedMarker[] = [];
+    for (let i = 0; i < announced.length; i += MAX_COMMITS_PER_MARKER) {
+      const group = announced.slice(i, i + MAX_COMMITS_PER_MARKER);
+      markers.push(
+        this.marker(
+          group.map((c) => c.prepared),
+          Math.max(...group.map((c) => c.previous.feedAt)),
+        ),
+      );
+    }
+    await feed.markers.ready();
+    await Promise.all(markers.map((m) => feed.markers.write(m)));
+    // Stored too late, a marker could fall behind a reader's cursor: none of these is used, and
+    // each commit announces itself when it is sent.
+    if ((feed.clock ?? Date.now)() > Math.min(...markers.map((m) => m.time)) + feed.markerBudgetMs) {
+      await Promise.all(markers.map((m) => feed.markers.remove(m))).catch(() => undefined);
+      return NOT_PUBLISHED;
+    }
+    const byCommit = new Map<string, { marker: FeedMarker; index: number }>();
+    for (const marker of markers)
+      marker.commits.forEach((c, index) => byCommit.set(c.commit, { marker, index }));
+    return { markerOf: (commit) => byCommit.get(commit) };
+  }
+
+  async commit(
+    prepared: PreparedCommit,
+    previous: ContactPointState,
+    publication = NOT_PUBLISHED,
+  ): Promise<void> {
+    const announced =
+      publication.markerOf(prepared.id) ??
+      (prepared.history && this.feed
+        ? { marker: await this.announce(prepared, previous), index: 0 }
+        : undefined);
     const state: TableEntity<Record<string, unknown>> = {
       ...prepared.state,
       sequence: prepared.state.sequence ?? previous.sequence,
-      feedAt: previous.feedAt,
+      feedAt: announced?.marker.time ?? previous.feedAt,
     };
-    const marker = prepared.history && this.feed ? await this.writeMarker(prepared, previous) : undefined;
-    if (marker) state.feedAt = marker.time;
     const actions: TransactionAction[] = [
       previous.etag === null ? ['create', state] : ['update', state, 'Replace', { etag: previous.etag }],
       ...(prepared.history ? [['create', prepared.history] as TransactionAction] : []),
@@ -273,33 +330,38 @@ export class TableConsentStore implements ConsentStore {
         prepared.id,
       );
       if (Array.isArray(landed)) return;
-      if (marker) await this.feed!.markers.remove(marker).catch(() => undefined);
+      if (announced) await this.feed!.markers.fail(announced.marker, announced.index).catch(() => undefined);
       throw error;
     }
   }
 
-  /**
-   * Stores the feed marker of a commit before the commit is sent. Its time comes after the contact
-   * point's previous commit, so one contact point's changes keep their order in the feed; a marker
-   * stored later than its budget could fall behind a reader's cursor, so its commit is not sent.
-   */
-  private async writeMarker(prepared: PreparedCommit, previous: ContactPointState): Promise<FeedMarker> {
+  private marker(commits: readonly PreparedCommit[], previousFeedAt: number): FeedMarker {
     const feed = this.feed!;
-    const clock = feed.clock ?? Date.now;
-    const time = Math.max(clock(), previous.feedAt + 1);
-    const marker: FeedMarker = {
-      position: positionOf(time, prepared.id),
+    // After every listed contact point's previous commit: one contact point's changes keep their
+    // order in the feed even when instances' clocks disagree.
+    const time = Math.max((feed.clock ?? Date.now)(), previousFeedAt + 1);
+    return {
+      position: positionOf(time, randomUUID()),
       time,
       deadline: time + feed.commitDeadlineMs,
-      commit: prepared.id,
-      channel: prepared.contactPoint.channel,
-      address: prepared.contactPoint.address,
-      contactKey: prepared.history!.partitionKey,
-      historyRowKey: prepared.history!.rowKey,
+      commits: commits.map((c) => ({
+        commit: c.id,
+        channel: c.contactPoint.channel,
+        address: c.contactPoint.address,
+        contactKey: c.history!.partitionKey,
+        historyRowKey: c.history!.rowKey,
+      })),
+      failed: new Set(),
     };
+  }
+
+  /** The marker of one commit sent on its own (a retry after a conflict). */
+  private async announce(prepared: PreparedCommit, previous: ContactPointState): Promise<FeedMarker> {
+    const feed = this.feed!;
+    const marker = this.marker([prepared], previous.feedAt);
     await feed.markers.ready();
     await feed.markers.write(marker);
-    if (clock() > time + feed.markerBudgetMs) {
+    if ((feed.clock ?? Date.now)() > marker.time + feed.markerBudgetMs) {
       await feed.markers.remove(marker).catch(() => undefined);
       throw new WriteConflict();
     }

@@ -1,22 +1,27 @@
 /*
- * `npm run bench`: the service against the raw storage, in one run, at the same concurrency
- * (../shared/PERF.md). Starts its own in-memory Azurite and local host; prints one line per figure
- * and the ratios. Absolute numbers are noisy on shared machines; the ratios are what we compare.
+ * `npm run bench`: the service against the raw storage work it needs, in one run, at the same
+ * concurrency (../shared/PERF.md). Starts its own in-memory Azurite and local hosts; prints one line
+ * per figure and the ratios. Absolute numbers are noisy on shared machines; the ratios are what we
+ * compare. Figures compared with each other are measured in alternating rounds, median kept.
  */
-import { TableClient } from '@azure/data-tables';
-import { contactPointKey, STATE_ROW_KEY } from '../../shared/storage/keys';
-import { startAzurite, startHost } from '../support/processes';
+import { randomUUID } from 'node:crypto';
+import { TableClient, type TableEntity, type TransactionAction } from '@azure/data-tables';
+import { markerPartition, positionOf } from '../../shared/feed/feed-markers';
+import { contactPointKey, historyRowKey, STATE_ROW_KEY } from '../../shared/storage/keys';
+import { startAzurite, startHost, type RunningHost } from '../support/processes';
 
 const BASE_CONTACT_POINTS = Number(process.env.BENCH_CONTACT_POINTS ?? 2000);
 const SCALE = 10;
 const READS_IN_FLIGHT = 32;
-const BATCHES_IN_FLIGHT = 2; // x STORAGE_CONCURRENCY 16 in the host = 32 reads in flight, as for raw reads
+const BATCHES_IN_FLIGHT = 2; // x STORAGE_CONCURRENCY 16 in the host = 32 in flight, as for raw calls
 const BATCH_SIZE = 100;
 const MEASURE_MS = Number(process.env.BENCH_SECONDS ?? 4) * 1000;
-const UPSERTS_IN_FLIGHT = 100;
+const LATENCY_CALLS = Number(process.env.BENCH_LATENCY_CALLS ?? 1000);
 const ROUNDS = 3;
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+const percentile = (values: number[], p: number) =>
+  [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor((values.length * p) / 100))]!;
 
 const PROFILE = {
   name: 'Bench',
@@ -50,38 +55,85 @@ async function rate(inFlight: number, ms: number, op: () => Promise<number>): Pr
   return units / ((performance.now() - started) / 1000);
 }
 
+/** Milliseconds of each of `n` sequential calls. */
+async function latencies(n: number, op: () => Promise<void>): Promise<number[]> {
+  const times: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const started = performance.now();
+    await op();
+    times.push(performance.now() - started);
+  }
+  return times;
+}
+
+function client(connection: string, table: string): TableClient {
+  return TableClient.fromConnectionString(connection, table, { allowInsecureConnection: true });
+}
+
+type Entity = TableEntity<Record<string, unknown>>;
+
+/**
+ * What the service stored for one request of `BATCH_SIZE` new contact points, read back raw: the
+ * state and history entities of one of them and the request's feed marker (listing every commit).
+ */
+async function storedShape(connection: string, prefix: string, cp: string) {
+  const consents = client(connection, `${prefix}Consents`);
+  const pk = contactPointKey('email', cp);
+  const strip = ({ etag: _e, timestamp: _t, ...rest }: Record<string, unknown>) => rest as Entity;
+  const state = strip(await consents.getEntity(pk, STATE_ROW_KEY));
+  const history = strip(await consents.getEntity(pk, historyRowKey(1)));
+  let marker: Entity | undefined;
+  for await (const m of client(connection, `${prefix}Feed`).listEntities()) marker = strip(m);
+  return { state, history, marker };
+}
+
+/** Maps with at most `limit` calls in flight, as the service does per request. */
+async function inFlight<T>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T) => Promise<void>,
+): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: limit }, async () => {
+      while (next < items.length) await fn(items[next++]!);
+    }),
+  );
+}
+
 async function main(): Promise<void> {
   const azurite = await startAzurite({ port: 0 });
-  const host = await startHost({
+  const hostSettings = {
     AzureWebJobsStorage: azurite.connectionString,
-    CONSENT_TABLE_PREFIX: 'bench',
     STORAGE_CONCURRENCY: String(READS_IN_FLIGHT / BATCHES_IN_FLIGHT),
     STORAGE_MAX_RETRIES: '2',
-  });
-  const post = async (path: string, body: unknown, method = 'POST') => {
-    const res = await fetch(`${host.url}${path}`, {
-      method,
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-    });
-    if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
-    return (await res.json()) as any;
   };
+  const hosts: RunningHost[] = [];
   const figures: Record<string, number> = {};
-  const report = (name: string, value: number, unit: string) => {
+  const report = (name: string, value: number, unit: string, digits = 0) => {
     figures[name] = value;
-    console.log(`${name.padEnd(34)} ${value.toFixed(0).padStart(8)} ${unit}`);
+    console.log(`${name.padEnd(44)} ${value.toFixed(digits).padStart(9)} ${unit}`);
   };
 
   try {
-    await post('/api/profiles/bench', PROFILE, 'PUT');
-    const consentTable = TableClient.fromConnectionString(azurite.connectionString, 'benchConsents', {
-      allowInsecureConnection: true,
+    const host = await startHost({ ...hostSettings, CONSENT_TABLE_PREFIX: 'bench' });
+    const plain = await startHost({
+      ...hostSettings,
+      CONSENT_TABLE_PREFIX: 'benchplain',
+      CHANGE_FEED_DAYS: '0',
     });
-    const rawTable = TableClient.fromConnectionString(azurite.connectionString, 'benchRaw', {
-      allowInsecureConnection: true,
-    });
-    await rawTable.createTable();
+    hosts.push(host, plain);
+    const call = async (on: RunningHost, path: string, body: unknown, method = 'POST') => {
+      const res = await fetch(`${on.url}${path}`, {
+        method,
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+      if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
+      return (await res.json()) as any;
+    };
+    for (const on of hosts) await call(on, '/api/profiles/bench', PROFILE, 'PUT');
+    const consentTable = client(azurite.connectionString, 'benchConsents');
 
     // Load contact points through the API: purpose, topic and tracking consent for each.
     const load = async (from: number, to: number): Promise<number> => {
@@ -107,25 +159,124 @@ async function main(): Promise<void> {
                 { channel: 'email', contactPoint: address(i), purposeId: 'bench-track', value: 'optedIn' },
               );
             }
-            await post('/api/consents', { records });
+            await call(host, '/api/consents', { records });
           }
         }),
       );
       return ((to - from) * 3) / ((performance.now() - started) / 1000);
     };
-    report('consents upsert (records/s)', await load(0, BASE_CONTACT_POINTS), 'records/s');
+    report('load, 3 records per contact point (records/s)', await load(0, BASE_CONTACT_POINTS), 'records/s');
 
-    let u = 0;
-    report(
-      'raw upsertEntity (/s)',
-      await rate(UPSERTS_IN_FLIGHT, MEASURE_MS / 2, async () => {
-        const n = u++;
-        await rawTable.upsertEntity({ partitionKey: `p${n}`, rowKey: 'r', value: 'optedIn', n });
-        return 1;
-      }),
-      '/s',
-    );
+    // ---- Writes: the service against exactly the storage work a consent write needs. A request of
+    // BATCH_SIZE new contact points stores one feed marker listing its commits, then one transaction
+    // (state + history) per contact point, STORAGE_CONCURRENCY in flight; the raw side does the same.
+    await call(host, '/api/consents', {
+      records: Array.from({ length: BATCH_SIZE }, (_, i) => ({
+        channel: 'email',
+        contactPoint: `shape.${i}@example.com`,
+        purposeId: 'bench-promo',
+        value: 'optedIn',
+      })),
+    });
+    const shape = await storedShape(azurite.connectionString, 'bench', 'shape.0@example.com');
+    const rawTable = client(azurite.connectionString, 'benchRaw');
+    const rawFeed = client(azurite.connectionString, 'benchRawFeed');
+    await rawTable.createTable();
+    await rawFeed.createTable();
+    const perRequest = READS_IN_FLIGHT / BATCHES_IN_FLIGHT;
+    const rawMarker = async () => {
+      if (!shape.marker) return;
+      const time = Date.now();
+      const position = positionOf(time, randomUUID());
+      await rawFeed.createEntity({
+        ...shape.marker,
+        partitionKey: markerPartition(position, time, 4),
+        rowKey: position,
+      });
+    };
+    const rawTransaction = async (pk: string, etag: string | undefined) => {
+      const state = { ...shape.state, partitionKey: pk };
+      const actions: TransactionAction[] = [
+        etag === undefined ? ['create', state] : ['update', state, 'Replace', { etag }],
+        ['create', { ...shape.history, partitionKey: pk, rowKey: `h${randomUUID()}` }],
+      ];
+      await rawTable.submitTransaction(actions);
+    };
+    const rawNew = (withMarker: boolean) =>
+      rate(BATCHES_IN_FLIGHT, MEASURE_MS, async () => {
+        if (withMarker) await rawMarker();
+        const keys = Array.from({ length: BATCH_SIZE }, () => `raw-${randomUUID()}`);
+        await inFlight(keys, perRequest, (pk) => rawTransaction(pk, undefined));
+        return BATCH_SIZE;
+      });
+    // Raw updates read each state entity, then commit against its ETag.
+    const rawUpdateKeys = Array.from({ length: BASE_CONTACT_POINTS }, (_, i) => `rawupd-${i}`);
+    await inFlight(rawUpdateKeys, READS_IN_FLIGHT, (pk) => rawTransaction(pk, undefined));
+    let rawUpdate = 0;
+    const rawReadUpdate = () =>
+      rate(BATCHES_IN_FLIGHT, MEASURE_MS, async () => {
+        const keys = Array.from(
+          { length: BATCH_SIZE },
+          () => rawUpdateKeys[rawUpdate++ % rawUpdateKeys.length]!,
+        );
+        const etags = new Map<string, string>();
+        await inFlight(keys, perRequest, async (pk) => {
+          etags.set(pk, (await rawTable.getEntity(pk, STATE_ROW_KEY)).etag);
+        });
+        await rawMarker();
+        await inFlight(keys, perRequest, (pk) => rawTransaction(pk, etags.get(pk)));
+        return BATCH_SIZE;
+      });
 
+    let fresh = 0;
+    const consentsNew = (on: RunningHost) =>
+      rate(BATCHES_IN_FLIGHT, MEASURE_MS, async () => {
+        const records = Array.from({ length: BATCH_SIZE }, () => ({
+          channel: 'email',
+          contactPoint: `new.${fresh++}@example.com`,
+          purposeId: 'bench-promo',
+          value: 'optedIn',
+        }));
+        const { results } = await call(on, '/api/consents', { records });
+        if (results.some((r: any) => r.outcome !== 'created')) throw new Error('not created');
+        return results.length;
+      });
+    let flip = 0;
+    let updateCursor = 0;
+    const consentsUpdate = () =>
+      rate(BATCHES_IN_FLIGHT, MEASURE_MS, async () => {
+        const value = flip++ % 2 ? 'optedIn' : 'optedOut';
+        const records = Array.from({ length: BATCH_SIZE }, () => ({
+          channel: 'email',
+          contactPoint: address(updateCursor++ % BASE_CONTACT_POINTS),
+          purposeId: 'bench-track',
+          value,
+          reasonDescription: `round ${flip}`,
+        }));
+        const { results } = await call(host, '/api/consents', { records });
+        if (results.some((r: any) => r.outcome !== 'updated')) throw new Error('not updated');
+        return results.length;
+      });
+
+    const rounds = async (named: Array<[string, () => Promise<number>, string]>) => {
+      for (const [, run] of named) await run(); // warm-up
+      const samples = named.map(() => [] as number[]);
+      for (let round = 0; round < ROUNDS; round++) {
+        for (const [i, [, run]] of named.entries()) samples[i]!.push(await run());
+      }
+      named.forEach(([name, , unit], i) => report(name, median(samples[i]!), unit));
+    };
+
+    await rounds([
+      ['raw marker + transactions, new (/s)', () => rawNew(true), '/s'],
+      ['consents, new contact points (records/s)', () => consentsNew(host), 'records/s'],
+      ['raw reads + marker + transactions (/s)', rawReadUpdate, '/s'],
+      ['consents, updates (records/s)', consentsUpdate, 'records/s'],
+      ['consents, new, feed off (records/s)', () => consentsNew(plain), 'records/s'],
+      ['raw transactions, new, no marker (/s)', () => rawNew(false), '/s'],
+    ]);
+
+    // ---- Checks: one point read per distinct contact point.
     const random = (n: number) => Math.floor(Math.random() * n);
     const rawReads = (population: number) =>
       rate(READS_IN_FLIGHT, MEASURE_MS, async () => {
@@ -143,39 +294,62 @@ async function main(): Promise<void> {
           purposeId: 'bench-promo',
           topicId: 'bench-news',
         }));
-        const { decisions } = await post('/api/check', { messages });
+        const { decisions } = await call(host, '/api/check', { messages });
         if (decisions.length !== BATCH_SIZE) throw new Error('missing decisions');
         return decisions.length;
       });
-
-    // Figures compared with each other are measured in alternating rounds and the median is kept,
-    // so a burst of other work on the machine does not land on one side of a ratio only.
-    const rounds = async (named: Array<[string, () => Promise<number>]>) => {
-      for (const [, run] of named) await run(); // warm-up
-      const samples = named.map(() => [] as number[]);
-      for (let round = 0; round < ROUNDS; round++) {
-        for (const [i, [, run]] of named.entries()) samples[i]!.push(await run());
-      }
-      named.forEach(([name], i) =>
-        report(name, median(samples[i]!), name.includes('reads') ? 'reads/s' : 'decisions/s'),
-      );
-    };
     await rounds([
-      ['raw getEntity (reads/s)', () => rawReads(BASE_CONTACT_POINTS)],
-      ['check, distinct (decisions/s)', () => checks(BASE_CONTACT_POINTS, BATCH_SIZE)],
-      ['check, 10 shared (decisions/s)', () => checks(BASE_CONTACT_POINTS, 10)],
+      ['raw getEntity (reads/s)', () => rawReads(BASE_CONTACT_POINTS), 'reads/s'],
+      ['check, distinct (decisions/s)', () => checks(BASE_CONTACT_POINTS, BATCH_SIZE), 'decisions/s'],
+      ['check, 10 shared (decisions/s)', () => checks(BASE_CONTACT_POINTS, 10), 'decisions/s'],
     ]);
+
+    // ---- Latency of one message, sequential: the service's own cost per call.
+    const one = (contactPoint: string) => ({
+      messages: [
+        { messageId: 'm', channel: 'email', contactPoint, profileId: 'bench', purposeId: 'bench-promo' },
+      ],
+    });
+    const latencyRounds: Record<string, number[]> = { check: [], raw: [], bare: [] };
+    for (let round = 0; round < ROUNDS; round++) {
+      const n = LATENCY_CALLS / ROUNDS;
+      latencyRounds.check!.push(
+        ...(await latencies(
+          n,
+          async () => void (await call(host, '/api/check', one(address(random(BASE_CONTACT_POINTS))))),
+        )),
+      );
+      latencyRounds.raw!.push(
+        ...(await latencies(n, async () => {
+          await consentTable.getEntity(
+            contactPointKey('email', address(random(BASE_CONTACT_POINTS))),
+            STATE_ROW_KEY,
+          );
+        })),
+      );
+      // The same function, the same parsing and evaluation, no storage: an address that cannot be read.
+      latencyRounds.bare!.push(
+        ...(await latencies(n, async () => void (await call(host, '/api/check', one('not-an-address'))))),
+      );
+    }
+    report('check, one message, p50 (ms)', percentile(latencyRounds.check!, 50), 'ms', 2);
+    report('check, one message, p99 (ms)', percentile(latencyRounds.check!, 99), 'ms', 2);
+    report('raw getEntity, p50 (ms)', percentile(latencyRounds.raw!, 50), 'ms', 2);
+    report('raw getEntity, p99 (ms)', percentile(latencyRounds.raw!, 99), 'ms', 2);
+    report('HTTP round trip, no storage, p50 (ms)', percentile(latencyRounds.bare!, 50), 'ms', 2);
 
     const large = BASE_CONTACT_POINTS * SCALE;
     await load(BASE_CONTACT_POINTS, large);
     await rounds([
-      [`raw getEntity at ${SCALE}x (reads/s)`, () => rawReads(large)],
-      [`check at ${SCALE}x (decisions/s)`, () => checks(large, BATCH_SIZE)],
+      [`raw getEntity at ${SCALE}x (reads/s)`, () => rawReads(large), 'reads/s'],
+      [`check at ${SCALE}x (decisions/s)`, () => checks(large, BATCH_SIZE), 'decisions/s'],
     ]);
 
     const ratio = (a: string, b: string) => (figures[a]! / figures[b]!).toFixed(2);
     console.log('');
-    console.log(`contact points: ${BASE_CONTACT_POINTS} and ${large}; ${READS_IN_FLIGHT} reads in flight`);
+    console.log(
+      `contact points: ${BASE_CONTACT_POINTS} and ${large}; ${READS_IN_FLIGHT} storage calls in flight`,
+    );
     console.log(`check/raw-read ${ratio('check, distinct (decisions/s)', 'raw getEntity (reads/s)')}`);
     console.log(
       `check-10x/check-1x ${ratio(`check at ${SCALE}x (decisions/s)`, 'check, distinct (decisions/s)')}`,
@@ -186,9 +360,25 @@ async function main(): Promise<void> {
     console.log(
       `shared/distinct ${ratio('check, 10 shared (decisions/s)', 'check, distinct (decisions/s)')}`,
     );
-    console.log(`consents/raw-upsert ${ratio('consents upsert (records/s)', 'raw upsertEntity (/s)')}`);
+    console.log(
+      `consents-new/raw-transaction ${ratio('consents, new contact points (records/s)', 'raw marker + transactions, new (/s)')}`,
+    );
+    console.log(
+      `consents-update/raw-read+transaction ${ratio('consents, updates (records/s)', 'raw reads + marker + transactions (/s)')}`,
+    );
+    console.log(
+      `consents-new-feed-off/raw-transaction-no-marker ${ratio('consents, new, feed off (records/s)', 'raw transactions, new, no marker (/s)')}`,
+    );
+    console.log(
+      `feed-cost (consents/s with feed / without) ${ratio('consents, new contact points (records/s)', 'consents, new, feed off (records/s)')}`,
+    );
+    const overhead =
+      figures['check, one message, p50 (ms)']! -
+      figures['raw getEntity, p50 (ms)']! -
+      figures['HTTP round trip, no storage, p50 (ms)']!;
+    console.log(`check-p50-overhead-ms ${overhead.toFixed(2)}`);
   } finally {
-    await host.stop();
+    await Promise.allSettled(hosts.map((h) => h.stop()));
     await azurite.stop();
   }
 }
