@@ -4,7 +4,7 @@ import * as s from './schemas';
 
 export interface Operation {
   name: string;
-  method: 'GET' | 'POST' | 'PUT';
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'OPTIONS';
   /** Route template under the `api` prefix, in Functions syntax (`profiles/{profileId}`). */
   route: string;
   authLevel: 'anonymous' | 'function';

@@ -34,6 +34,16 @@ const configSchema = z.object({
   CHANGE_FEED_COMMIT_DEADLINE_SECONDS: intSetting(60, 1, 3600),
   /** When the feed's retention runs (NCRONTAB, UTC): hourly by default. */
   CHANGE_FEED_PURGE_SCHEDULE: z.string().default('0 17 * * * *'),
+  /**
+   * Where people and providers reach this service (links, webhook signatures); when unset,
+   * `https://$WEBSITE_HOSTNAME` in Azure, else the address the request came to.
+   */
+  PUBLIC_BASE_URL: z
+    .url({ protocol: /^https?$/ })
+    .transform((url) => url.replace(/\/+$/, ''))
+    .optional(),
+  /** Set by App Service to the app's host name. */
+  WEBSITE_HOSTNAME: z.string().optional(),
   LOCAL_FUNCTION_KEY: z.string().optional(),
   /** The Functions host's own body limit (100 MB unless set); the service enforces smaller ones. */
   FUNCTIONS_REQUEST_BODY_SIZE_LIMIT: intSetting(104_857_600, 1, 2_147_483_647),
