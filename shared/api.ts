@@ -12,10 +12,22 @@ export interface Operation {
   params?: z.ZodObject;
   query?: z.ZodType;
   body?: z.ZodType;
-  responses: Record<number, { description: string; schema?: z.ZodType }>;
+  /** The body's media types, when not application/json. */
+  bodyTypes?: readonly string[];
+  responses: Record<number, { description: string; schema?: z.ZodType; contentType?: string }>;
+  /** How errors are answered: problem+json (default), an HTML page, or the Dataverse error shape. */
+  errors?: 'problem' | 'page' | 'dataverse';
 }
 
 const invalid = { 400: { description: 'The request is not valid', schema: s.problemSchema } };
+const page = (description: string) => ({ description, contentType: 'text/html' });
+/** What every token page can answer besides its own page. */
+const tokenPageErrors = {
+  404: page(
+    'The link is not valid (malformed, tampered, unknown key, expired, or naming what no longer exists)',
+  ),
+  503: page('Storage is unavailable: nothing changed, try again (Retry-After)'),
+};
 const unavailable = {
   503: { description: 'Consent storage is unavailable (Retry-After)', schema: s.problemSchema },
 };
@@ -260,6 +272,76 @@ export const operations = {
       410: { description: 'The cursor is older than the changes kept', schema: s.problemSchema },
       ...unavailable,
     },
+  },
+  createLinks: {
+    name: 'createLinks',
+    method: 'POST',
+    route: 'links',
+    authLevel: 'function',
+    summary: 'Unsubscribe and preference links (and the RFC 8058 headers) for messages',
+    body: s.linksBodySchema,
+    responses: {
+      200: { description: 'Links in request order', schema: s.linksResponseSchema },
+      ...invalid,
+      ...tooLarge,
+      ...unavailable,
+    },
+  },
+  unsubscribePage: {
+    name: 'unsubscribePage',
+    method: 'GET',
+    route: 'unsubscribe/{token}',
+    authLevel: 'anonymous',
+    summary: 'The unsubscribe confirmation page; changes nothing (mail scanners open links)',
+    params: s.linkTokenParamsSchema,
+    errors: 'page',
+    responses: { 200: page('The confirmation page'), ...tokenPageErrors },
+  },
+  unsubscribe: {
+    name: 'unsubscribe',
+    method: 'POST',
+    route: 'unsubscribe/{token}',
+    authLevel: 'anonymous',
+    summary: 'RFC 8058 one-click unsubscribe: List-Unsubscribe=One-Click, form-encoded or multipart',
+    params: s.linkTokenParamsSchema,
+    bodyTypes: ['application/x-www-form-urlencoded', 'multipart/form-data'],
+    errors: 'page',
+    responses: {
+      200: page('Unsubscribed (a repeat changes nothing)'),
+      400: page('The body does not ask to unsubscribe (List-Unsubscribe=One-Click)'),
+      ...tokenPageErrors,
+    },
+  },
+  preferencesPage: {
+    name: 'preferencesPage',
+    method: 'GET',
+    route: 'preferences/{token}',
+    authLevel: 'anonymous',
+    summary: 'The preference page of a link: a form that works without JavaScript',
+    params: s.linkTokenParamsSchema,
+    errors: 'page',
+    responses: { 200: page('The preference page'), ...tokenPageErrors },
+  },
+  savePreferences: {
+    name: 'savePreferences',
+    method: 'POST',
+    route: 'preferences/{token}',
+    authLevel: 'anonymous',
+    summary: 'Save the preference page: writes only the choices that changed',
+    params: s.linkTokenParamsSchema,
+    bodyTypes: ['application/x-www-form-urlencoded', 'multipart/form-data'],
+    errors: 'page',
+    responses: { 200: page('The page with the new state and a saved notice'), ...tokenPageErrors },
+  },
+  asset: {
+    name: 'asset',
+    method: 'GET',
+    route: 'assets/{name}',
+    authLevel: 'anonymous',
+    summary: "The pages' static files (style sheets, scripts)",
+    params: s.assetParamsSchema,
+    errors: 'page',
+    responses: { 200: { description: 'The file' }, 404: page('No such file') },
   },
 } satisfies Record<string, Operation>;
 

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isSupportedCountry } from 'libphonenumber-js/max';
 import { z } from 'zod';
+import { KEY_ID_PATTERN } from './links/link-token';
 
 const intSetting = (fallback: number, min: number, max: number) =>
   z.coerce.number().int().min(min).max(max).default(fallback);
@@ -42,6 +43,35 @@ const configSchema = z.object({
     .url({ protocol: /^https?$/ })
     .transform((url) => url.replace(/\/+$/, ''))
     .optional(),
+  /**
+   * `kid:secret,kid:secret`: the first signs new links, every one is accepted (rotation). When unset,
+   * a key is generated once and kept in the config table.
+   */
+  LINK_SIGNING_KEYS: z
+    .string()
+    .optional()
+    .transform((text, ctx) => {
+      if (text === undefined || text.trim() === '') return undefined;
+      const keys = text.split(',').map((entry) => {
+        const colon = entry.indexOf(':');
+        return { id: entry.slice(0, colon).trim(), secret: colon < 0 ? '' : entry.slice(colon + 1).trim() };
+      });
+      for (const key of keys) {
+        if (!KEY_ID_PATTERN.test(key.id) || key.secret.length < 32) {
+          ctx.addIssue({
+            code: 'custom',
+            message:
+              'each key is kid:secret, kid of 1-16 letters, digits, . _ -, secret of at least 32 characters',
+          });
+          return z.NEVER;
+        }
+      }
+      if (new Set(keys.map((k) => k.id)).size !== keys.length) {
+        ctx.addIssue({ code: 'custom', message: 'a key id is listed twice' });
+        return z.NEVER;
+      }
+      return keys;
+    }),
   /** Set by App Service to the app's host name. */
   WEBSITE_HOSTNAME: z.string().optional(),
   LOCAL_FUNCTION_KEY: z.string().optional(),

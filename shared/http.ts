@@ -46,6 +46,11 @@ export function problemResponse(
   };
 }
 
+/** The HTTP status of an error: a service error's by its code, anything else 500. */
+export function statusOfError(error: unknown): number {
+  return error instanceof ServiceError ? PROBLEMS[error.code].status : 500;
+}
+
 /** The one place errors become HTTP: domain errors by code, anything else a 500 with no internals. */
 export function toProblem(error: unknown, context: InvocationContext): HttpResponseInit {
   if (error instanceof ServiceError) {

@@ -47,23 +47,26 @@ export function buildOpenApiDocument(): Record<string, unknown> {
   const paths: Record<string, Record<string, unknown>> = {};
   for (const op of Object.values(operations) as Operation[]) {
     const path = `/api/${op.route}`;
-    // What every route with a body can also answer, from the host and the body reader.
+    // What every route with a JSON body can also answer, from the host and the body reader.
     const bodyProblems = op.body
       ? {
           413: { description: 'The body is larger than 4 MiB', schema: problemSchema },
           415: { description: 'The body is not application/json', schema: problemSchema },
         }
       : {};
+    const responseEntries: Array<
+      [string, { description: string; schema?: z.ZodType; contentType?: string }]
+    > = Object.entries({ ...bodyProblems, ...op.responses });
     const responses = Object.fromEntries(
-      Object.entries({ ...bodyProblems, ...op.responses }).map(([status, r]) => {
-        const type = Number(status) >= 400 ? 'application/problem+json' : 'application/json';
-        return [
-          status,
-          {
-            description: r.description,
-            ...(r.schema ? { content: { [type]: { schema: schemaOf(r.schema, 'output') } } } : {}),
-          },
-        ];
+      responseEntries.map(([status, r]) => {
+        const type =
+          r.contentType ?? (Number(status) >= 400 ? 'application/problem+json' : 'application/json');
+        const content = r.schema
+          ? { [type]: { schema: schemaOf(r.schema, 'output') } }
+          : r.contentType
+            ? { [type]: { schema: { type: 'string' } } }
+            : undefined;
+        return [status, { description: r.description, ...(content ? { content } : {}) }];
       }),
     );
     paths[path] ??= {};
@@ -78,7 +81,16 @@ export function buildOpenApiDocument(): Record<string, unknown> {
               content: { 'application/json': { schema: schemaOf(op.body, 'input') } },
             },
           }
-        : {}),
+        : op.bodyTypes
+          ? {
+              requestBody: {
+                required: false,
+                content: Object.fromEntries(
+                  op.bodyTypes.map((type) => [type, { schema: { type: 'object' } }]),
+                ),
+              },
+            }
+          : {}),
       responses:
         op.authLevel === 'function'
           ? { ...responses, 401: { description: 'Missing or wrong function key' } }

@@ -2,6 +2,8 @@ import { Limiter } from './concurrency';
 import { getConfig, type Config } from './config';
 import { ChangeFeedService } from './feed/change-feed';
 import { TableFeedMarkers } from './feed/feed-markers';
+import { LinkKeyRing } from './links/link-keys';
+import { LinkService } from './links/link-service';
 import { CatalogService } from './services/catalog-service';
 import { CenterService } from './services/center-service';
 import { CheckService } from './services/check-service';
@@ -18,16 +20,15 @@ export interface Services {
   centers: CenterService;
   /** Undefined when the change feed is turned off (`CHANGE_FEED_DAYS=0`). */
   feed: ChangeFeedService | undefined;
+  links: LinkService;
 }
 
 /** Instance clocks are assumed to agree within this much (Azure keeps them far closer). */
 const ASSUMED_CLOCK_SKEW_MS = 500;
 
 export function createServices(config: Config): Services {
-  const catalog = new CatalogService(
-    new TableCatalogStore(createTableClient(config, tableName(config, 'Config'))),
-    config.PROFILE_CACHE_SECONDS * 1000,
-  );
+  const catalogStore = new TableCatalogStore(createTableClient(config, tableName(config, 'Config')));
+  const catalog = new CatalogService(catalogStore, config.PROFILE_CACHE_SECONDS * 1000);
   const limiter = new Limiter(config.STORAGE_MAX_IN_FLIGHT);
   const clock = () => Date.now() + config.LOCAL_CLOCK_OFFSET_MS;
   const settleMs = config.CHANGE_FEED_SETTLE_SECONDS * 1000;
@@ -55,13 +56,21 @@ export function createServices(config: Config): Services {
     concurrency: config.STORAGE_CONCURRENCY,
     clock: () => new Date(clock()),
   });
-  const checks = new CheckService(consents, catalog, config.DEFAULT_PHONE_REGION);
+  const links = new LinkService(
+    catalog,
+    new LinkKeyRing(config.LINK_SIGNING_KEYS, catalogStore),
+    consents,
+    config.DEFAULT_PHONE_REGION,
+    clock,
+  );
+  const checks = new CheckService(consents, catalog, config.DEFAULT_PHONE_REGION, links);
   return {
     config,
     catalog,
     consents,
     checks,
     centers: new CenterService(consents, catalog, checks, config.DEFAULT_PHONE_REGION),
+    links,
     feed:
       markers &&
       new ChangeFeedService(markers, store, {

@@ -236,6 +236,10 @@ export const checkMessageSchema = z.object({
     .object({ doNotEmail: checkFlag, doNotBulkEmail: checkFlag, doNotTrack: checkFlag })
     .nullish()
     .transform((flags) => flags ?? undefined),
+  links: z
+    .boolean()
+    .optional()
+    .describe('when the message is sent, return its unsubscribe and preference links'),
 });
 
 export const checkBodySchema = z.object({
@@ -262,6 +266,19 @@ export type CheckBody = z.infer<typeof checkBodySchema>;
 const nullableValue = consentValueSchema.nullable();
 const nullableModel = enforcementModelSchema.nullable();
 
+export const linkSetSchema = z.object({
+  unsubscribeUrl: z.string(),
+  preferencesUrl: z.string(),
+  headers: z
+    .object({
+      'List-Unsubscribe': z.string(),
+      'List-Unsubscribe-Post': z.literal('List-Unsubscribe=One-Click'),
+    })
+    .optional()
+    .describe('email only: the RFC 8058 headers for the message'),
+});
+export type LinkSet = z.infer<typeof linkSetSchema>;
+
 export const decisionSchema = z.object({
   messageId: z.string(),
   decision: z.enum(['sent', 'blocked']),
@@ -270,6 +287,7 @@ export const decisionSchema = z.object({
   trackingReasons: z.array(z.enum(TRACKING_REASONS)),
   consent: z.object({ purpose: nullableValue, topic: nullableValue.optional(), tracking: nullableValue }),
   enforcement: z.object({ purpose: nullableModel, tracking: nullableModel }),
+  links: linkSetSchema.optional(),
 });
 export const checkResponseSchema = z.object({ decisions: z.array(decisionSchema) });
 
@@ -459,3 +477,27 @@ export const changeSchema = z.object({
   after: consentRecordSchema,
 });
 export const changesResponseSchema = z.object({ changes: z.array(changeSchema), cursor: z.string() });
+
+// Links, one-click unsubscribe and the preference page.
+
+export const linkRequestSchema = z.object({
+  channel: channelSchema,
+  contactPoint: contactPointSchema,
+  profileId: idSchema,
+  purposeId: idSchema.optional(),
+  topicId: idSchema.optional(),
+  expiresAt: instantSchema.optional().describe('the links stop working after this; without it they never do'),
+});
+export type LinkRequest = z.infer<typeof linkRequestSchema>;
+
+export const linksBodySchema = z.object({
+  links: z.array(linkRequestSchema).min(1).max(1000),
+});
+export const linksResponseSchema = z.object({ links: z.array(linkSetSchema) });
+
+export const linkTokenParamsSchema = z.object({
+  // Any text: what is not a token this service made is an invalid link (404), not a bad request.
+  token: z.string().min(1).describe('the opaque token of a link made by this service'),
+});
+
+export const assetParamsSchema = z.object({ name: z.string().min(1).max(100) });

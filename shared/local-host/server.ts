@@ -77,6 +77,48 @@ function problem(
   res.end(body);
 }
 
+/**
+ * The path as ASP.NET Core (the Functions host) hands it to routing: unescaped, except that %2F
+ * stays as it is (an encoded slash does not split a segment) and so does any run of escapes that is
+ * not valid UTF-8.
+ */
+export function decodePath(path: string): string {
+  return path.replace(/(?:%[0-9A-Fa-f]{2})+/g, (run) => {
+    const bytes = Buffer.from(run.replace(/%/g, ''), 'hex');
+    const parts: string[] = [];
+    let start = 0;
+    // Split the run at encoded slashes, which are kept encoded.
+    bytes.forEach((byte, i) => {
+      if (byte === 0x2f) {
+        parts.push(decodeRun(run.slice(start * 3, i * 3)), run.slice(i * 3, i * 3 + 3));
+        start = i + 1;
+      }
+    });
+    parts.push(decodeRun(run.slice(start * 3)));
+    return parts.join('');
+  });
+}
+
+/** Decodes each valid UTF-8 sequence of a run of escapes and keeps the escapes of the others. */
+function decodeRun(run: string): string {
+  const bytes = Buffer.from(run.replace(/%/g, ''), 'hex');
+  const utf8 = new TextDecoder('utf-8', { fatal: true });
+  let out = '';
+  for (let i = 0; i < bytes.length;) {
+    const lead = bytes[i]!;
+    const length = lead < 0x80 ? 1 : lead >= 0xf0 ? 4 : lead >= 0xe0 ? 3 : lead >= 0xc0 ? 2 : 0;
+    try {
+      if (length === 0 || i + length > bytes.length) throw new RangeError('not a sequence');
+      out += utf8.decode(bytes.subarray(i, i + length));
+      i += length;
+    } catch {
+      out += run.slice(i * 3, i * 3 + 3);
+      i += 1;
+    }
+  }
+  return out;
+}
+
 /** What the host itself answers (no route, no key, a body over its limit): a status and no body. */
 function empty(res: ServerResponse, status: number) {
   res.writeHead(status, { 'content-length': '0' });
@@ -159,21 +201,14 @@ export function createLocalHost(options: LocalHostOptions): Server {
       else res.destroy();
     });
   });
-  // Requests Node cannot parse (oversized headers, bad syntax) get a problem+json answer too.
+  // Requests that cannot be parsed (oversized headers or request line, bad syntax) are refused by
+  // the server itself, as Kestrel does in front of the Functions host: a status and no body.
   server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
     if (error.code === 'ECONNRESET' || !socket.writable) return socket.destroy();
     const status =
       error.code === 'HPE_HEADER_OVERFLOW' ? 431 : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
-    const title = STATUS_CODES[status] ?? 'Bad request';
-    const body = JSON.stringify({
-      type: problemType(title),
-      title,
-      status,
-      detail: 'The request could not be read.',
-    });
     socket.end(
-      `HTTP/1.1 ${status} ${title}\r\ncontent-type: application/problem+json\r\n` +
-        `content-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+      `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Bad Request'}\r\ncontent-length: 0\r\nconnection: close\r\n\r\n`,
     );
   });
   return server;
@@ -185,17 +220,7 @@ export function createLocalHost(options: LocalHostOptions): Server {
     method: string,
     served: { route: string },
   ): Promise<void> {
-    let pathname: string;
-    try {
-      // As ASP.NET Core (the Functions host) does: the path is unescaped except for %2F, so an
-      // encoded slash stays inside its segment instead of splitting it.
-      pathname = url.pathname
-        .split(/%2F/i)
-        .map((part) => decodeURIComponent(part))
-        .join('%2F');
-    } catch {
-      return problem(res, 400, 'Bad request', 'The path is not valid.');
-    }
+    const pathname = decodePath(url.pathname);
     // As the Functions host routes: a function matches only for a method it lists, so a path served
     // for other methods is a 404 with an empty body, like a path no function serves.
     const found = routes

@@ -5,7 +5,9 @@ import { normalizeContactPoint } from '../domain/contact-point';
 import { evaluateMessage, evaluateTracking, type ContactPointConsent } from '../domain/evaluate';
 import { enforcementOn, type Audience, type Channel, type ContactFlags } from '../domain/model';
 import { NotFoundError } from '../errors';
-import type { CheckBody, contactabilitySchema, decisionSchema } from '../schemas';
+import { linkTarget, type LinkTargetRef } from '../links/link-target';
+import type { LinkKey } from '../links/link-token';
+import type { CheckBody, contactabilitySchema, decisionSchema, LinkSet } from '../schemas';
 import type { ContactPoint } from '../storage/consent-store';
 import type { CatalogService } from './catalog-service';
 import type { ConsentService } from './consent-service';
@@ -21,18 +23,25 @@ export interface ContactabilityQuery {
   contact: ContactFlags;
 }
 
+/** Makes the links of a sent message (the link service), so a check can hand them back. */
+export interface LinkMaker {
+  signingKey(): Promise<LinkKey>;
+  linkSet(contactPoint: ContactPoint, target: LinkTargetRef, key: LinkKey, baseUrl: string): LinkSet;
+}
+
 export class CheckService {
   constructor(
     private readonly consents: ConsentService,
     private readonly catalog: CatalogService,
     private readonly defaultRegion: string,
+    private readonly links?: LinkMaker,
   ) {}
 
   /**
    * Decides every message of a batch: one point read per distinct contact point, all in flight
    * together (bounded), never cached. If any read fails the whole batch fails: nothing is `sent`.
    */
-  async check(messages: CheckBody['messages']): Promise<Decision[]> {
+  async check(messages: CheckBody['messages'], baseUrl?: string): Promise<Decision[]> {
     const catalog = await this.catalog.current();
     // Messages to one contact point share its read: one entry per distinct (channel, address).
     const reads = new Map<string, { contactPoint: ContactPoint; consent: ContactPointConsent }>();
@@ -48,10 +57,19 @@ export class CheckService {
     const states = await this.consents.readMany(entries.map((e) => e.contactPoint));
     entries.forEach((entry, i) => (entry.consent = states[i]!.records));
 
+    const wantsLinks = this.links && baseUrl !== undefined && messages.some((m) => m.links === true);
+    const signingKey = wantsLinks ? await this.links!.signingKey() : undefined;
     return messages.map((message, i) => {
       const key = keys[i];
-      const consent = key ? (reads.get(key)?.consent ?? null) : null;
-      return { messageId: message.messageId, ...evaluateMessage(message, catalog, consent) };
+      const read = key ? reads.get(key) : undefined;
+      const evaluation = evaluateMessage(message, catalog, read?.consent ?? null);
+      const decision: Decision = { messageId: message.messageId, ...evaluation };
+      if (signingKey && message.links === true && evaluation.decision === 'sent' && read) {
+        // A sent message names a known profile and purpose (and topic), so its target resolves.
+        const target = linkTarget(catalog, message, () => undefined);
+        if (target) decision.links = this.links!.linkSet(read.contactPoint, target, signingKey, baseUrl!);
+      }
+      return decision;
     });
   }
 

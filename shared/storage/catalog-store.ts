@@ -2,6 +2,7 @@ import type { TableClient, TableEntityResult } from '@azure/data-tables';
 import { DEFAULT_PROFILE } from '../domain/catalog';
 import { DEFAULT_SETTINGS, type Profile, type Settings } from '../domain/model';
 import { CapacityError } from '../errors';
+import type { LinkKey } from '../links/link-token';
 import { WriteConflict } from './consent-store';
 import { asciiJson, ensureTable, fromChunks, once, storageCall, toChunks } from './tables';
 
@@ -18,11 +19,14 @@ export interface CatalogStore {
   writeProfiles(profiles: Profile[], etag: string): Promise<void>;
   readSettings(): Promise<Settings>;
   writeSettings(settings: Settings): Promise<void>;
+  /** The link signing key kept here: `generated` is stored unless one already is, and the stored one returned. */
+  linkKey(generated: LinkKey): Promise<LinkKey>;
 }
 
 const PARTITION = 'config';
 const PROFILES_ROW = 'profiles';
 const SETTINGS_ROW = 'settings';
+const LINK_KEY_ROW = 'linkKey';
 const MAX_PROFILES_CHARS = 400_000;
 
 /**
@@ -81,6 +85,25 @@ export class TableCatalogStore implements CatalogStore {
         'Replace',
       ),
     );
+  }
+
+  async linkKey(generated: LinkKey): Promise<LinkKey> {
+    // A create: the first instance to get here decides, every other one reads what it stored.
+    await storageCall(
+      async () => {
+        await this.table.createEntity({
+          partitionKey: PARTITION,
+          rowKey: LINK_KEY_ROW,
+          kid: generated.id,
+          secret: generated.secret,
+        });
+      },
+      { 409: () => undefined },
+    );
+    const entity = await storageCall(() =>
+      this.table.getEntity<Record<string, unknown>>(PARTITION, LINK_KEY_ROW),
+    );
+    return { id: String(entity.kid), secret: String(entity.secret) };
   }
 
   private profilesEntity(profiles: Profile[]) {

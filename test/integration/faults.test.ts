@@ -349,6 +349,38 @@ describe('all or nothing per contact point, however many records a request names
   }
 });
 
+describe('one-click unsubscribe while storage is down', () => {
+  it('answers 503 with Retry-After so the sender retries, writes nothing, and works once storage is back', async () => {
+    const cp = email('oneclick');
+    const made = await api.post('/api/links', {
+      links: [{ channel: 'email', contactPoint: cp, profileId: 'default' }],
+    });
+    expect(made.status, made.text).toBe(200);
+    const url = new URL(made.body.links[0].unsubscribeUrl);
+    const post = () =>
+      fetch(`${host.url}${url.pathname}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: 'List-Unsubscribe=One-Click',
+        redirect: 'manual',
+        signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+      });
+    await proxy.setMode('refuse');
+    const down = await post();
+    expect(down.status).toBe(503);
+    expect(down.headers.get('retry-after')).toMatch(/^\d+$/);
+    expect(down.headers.get('content-type')).toBe('text/html; charset=utf-8');
+    expect(await down.text()).toContain('Please try again');
+    await proxy.setMode('forward');
+    expect(
+      (await api.get(`/api/consents${qs({ channel: 'email', contactPoint: cp })}`)).body.records,
+    ).toEqual([]);
+    expect((await post()).status).toBe(200);
+    const stored = await api.get(`/api/consents${qs({ channel: 'email', contactPoint: cp })}`);
+    expect(stored.body.records.map((r: any) => [r.purposeId, r.value])).toEqual([['commercial', 'optedOut']]);
+  });
+});
+
 describe('a hanging store (accepts, never answers)', () => {
   it('answers 503 once STORAGE_TIMEOUT_MS runs out, and recovers by itself', async () => {
     const bob = email('bob');

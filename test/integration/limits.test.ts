@@ -5,13 +5,15 @@
 import { describe, expect, inject, it } from 'vitest';
 import { operations, type Operation } from '../../shared/api';
 import { MAX_REQUEST_BYTES } from '../../shared/http';
+import { MAX_FORM_BYTES } from '../../shared/web/page-http';
 import { LIMITS } from '../../shared/schemas';
 import { boundedClient, type Reply } from '../support/bounded-client';
 import { qs, uniqueEmail } from '../support/client';
 
 const api = boundedClient(inject('hostUrl'), inject('functionKey'));
 const ops = Object.values(operations) as Operation[];
-const bodyRoutes = ops.filter((op) => op.method !== 'GET');
+const bodyRoutes = ops.filter((op) => op.body !== undefined);
+const formRoutes = ops.filter((op) => op.bodyTypes !== undefined);
 const find = (method: string, route: string) => ops.find((op) => op.method === method && op.route === route);
 const x = (n: number) => 'x'.repeat(n);
 const pathOf = (op: Operation) => `/api/${op.route.replace(/\{\w+\}/g, 'limits-profile')}`;
@@ -66,6 +68,27 @@ describe('body size', () => {
         await api.send({ method: op.method, path: pathOf(op), body: padded('{}', MAX_REQUEST_BYTES + 1) }),
         413,
       );
+    });
+  }
+
+  for (const op of formRoutes) {
+    it(`${op.method} /api/${op.route}: a form of ${MAX_FORM_BYTES} bytes is read, one more is a 413 page`, async () => {
+      const links = await api.post('/api/links', {
+        links: [{ channel: 'email', contactPoint: uniqueEmail('limits-form'), profileId: 'default' }],
+      });
+      const token = links.body.links[0].unsubscribeUrl.split('/').pop();
+      const prefix = 'List-Unsubscribe=One-Click&pad=';
+      const send = (bytes: number) =>
+        api.send({
+          method: op.method,
+          path: `/api/${op.route.replace('{token}', token)}`,
+          body: prefix + x(bytes - prefix.length),
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        });
+      expect((await send(MAX_FORM_BYTES)).status).toBe(200);
+      const past = await send(MAX_FORM_BYTES + 1);
+      expect(past.status).toBe(413);
+      expect(past.headers.get('content-type')).toBe('text/html; charset=utf-8');
     });
   }
 

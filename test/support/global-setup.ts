@@ -1,4 +1,5 @@
 import type { TestProject } from 'vitest/node';
+import { chromiumArgs, unpackChromium } from './chromium';
 import { startAzurite, startHost } from './processes';
 
 export const FUNCTION_KEY = 'test-function-key';
@@ -11,8 +12,13 @@ declare module 'vitest' {
   }
 }
 
-/** One in-memory Azurite and one local host for the integration tests, on free ports. */
+/**
+ * One in-memory Azurite and one local host for the integration tests, on free ports, and the
+ * browser unpacked once for the page tests.
+ */
 export default async function setup(project: TestProject) {
+  project.provide('chromiumPath', await unpackChromium());
+  project.provide('chromiumArgs', await chromiumArgs());
   const azurite = await startAzurite({ port: 0 });
   const host = await startHost({
     AzureWebJobsStorage: azurite.connectionString,

@@ -25,6 +25,9 @@ class HeldStore implements CatalogStore {
     return { ...DEFAULT_SETTINGS };
   }
   async writeSettings(): Promise<void> {}
+  async linkKey(generated: { id: string; secret: string }) {
+    return generated;
+  }
 }
 
 describe('CatalogService cache', () => {

@@ -82,3 +82,15 @@ describe('profile rules', () => {
     expect(idsTakenByOthers(DEFAULT_PROFILE, [DEFAULT_PROFILE])).toEqual([]);
   });
 });
+
+describe('decodePath (as the Functions host unescapes paths)', () => {
+  it('unescapes UTF-8, keeps %2F and any invalid escape as they are', async () => {
+    const { decodePath } = await import('../../shared/local-host/server');
+    expect(decodePath('/api/profiles/caf%C3%A9')).toBe('/api/profiles/café');
+    expect(decodePath('/api/profiles/a%2Fb')).toBe('/api/profiles/a%2Fb');
+    expect(decodePath('/api/profiles/a%2f%41')).toBe('/api/profiles/a%2fA');
+    expect(decodePath('/api/unsubscribe/%00%ff')).toBe('/api/unsubscribe/\u0000%ff');
+    expect(decodePath('/api/x/%E2%82')).toBe('/api/x/%E2%82');
+    expect(decodePath('/api/x/%zz%4')).toBe('/api/x/%zz%4');
+  });
+});
