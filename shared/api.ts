@@ -343,6 +343,46 @@ export const operations = {
     errors: 'page',
     responses: { 200: { description: 'The file' }, 404: page('No such file') },
   },
+  listConsents: {
+    name: 'listConsents',
+    method: 'GET',
+    route: 'consents/list',
+    authLevel: 'function',
+    summary: 'Every stored record matching all the given filters, paged',
+    query: s.listQuerySchema,
+    responses: {
+      200: {
+        description: 'A page of records (fewer than limit may come while more follow)',
+        schema: s.listResponseSchema,
+      },
+      ...invalid,
+      ...unavailable,
+    },
+  },
+  contactView: {
+    name: 'contactView',
+    method: 'POST',
+    route: 'contact-view',
+    authLevel: 'function',
+    summary:
+      "One person's contact points at a glance: what will send on each, for every profile, and why not",
+    body: s.contactViewBodySchema,
+    responses: {
+      200: { description: 'Per contact point, in request order', schema: s.contactViewSchema },
+      ...invalid,
+      ...notFound,
+      ...unavailable,
+    },
+  },
+  consentCenter: {
+    name: 'consentCenter',
+    method: 'GET',
+    route: 'consent-center',
+    authLevel: 'anonymous',
+    summary: 'The admin web page (holds no data: it calls the routes above with the function key)',
+    errors: 'page',
+    responses: { 200: page('The page') },
+  },
 } satisfies Record<string, Operation>;
 
 /** What `app.http` takes for an operation: its method, route and auth level, and the handler. */

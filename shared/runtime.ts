@@ -6,6 +6,7 @@ import { LinkKeyRing } from './links/link-keys';
 import { LinkService } from './links/link-service';
 import { CatalogService } from './services/catalog-service';
 import { CenterService } from './services/center-service';
+import { ConsentListService } from './services/consent-list';
 import { CheckService } from './services/check-service';
 import { ConsentService } from './services/consent-service';
 import { TableCatalogStore } from './storage/catalog-store';
@@ -21,6 +22,7 @@ export interface Services {
   /** Undefined when the change feed is turned off (`CHANGE_FEED_DAYS=0`). */
   feed: ChangeFeedService | undefined;
   links: LinkService;
+  list: ConsentListService;
 }
 
 /** Instance clocks are assumed to agree within this much (Azure keeps them far closer). */
@@ -71,6 +73,7 @@ export function createServices(config: Config): Services {
     checks,
     centers: new CenterService(consents, catalog, checks, config.DEFAULT_PHONE_REGION),
     links,
+    list: new ConsentListService(store, catalog),
     feed:
       markers &&
       new ChangeFeedService(markers, store, {

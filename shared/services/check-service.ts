@@ -7,7 +7,14 @@ import { enforcementOn, type Audience, type Channel, type ContactFlags } from '.
 import { NotFoundError } from '../errors';
 import { linkTarget, type LinkTargetRef } from '../links/link-target';
 import type { LinkKey } from '../links/link-token';
-import type { CheckBody, contactabilitySchema, decisionSchema, LinkSet } from '../schemas';
+import type {
+  CheckBody,
+  ContactView,
+  ContactViewBody,
+  contactabilitySchema,
+  decisionSchema,
+  LinkSet,
+} from '../schemas';
 import type { ContactPoint } from '../storage/consent-store';
 import type { CatalogService } from './catalog-service';
 import type { ConsentService } from './consent-service';
@@ -71,6 +78,64 @@ export class CheckService {
       }
       return decision;
     });
+  }
+
+  /**
+   * One person's contact points at a glance: for every profile (or the one named), what
+   * `contactability` says, and whether any commercial or transactional purpose will send. One read
+   * per distinct contact point, all in flight together.
+   */
+  async contactView(body: ContactViewBody): Promise<ContactView> {
+    const catalog = await this.catalog.current();
+    const profiles =
+      body.profileId === undefined ? [...catalog.profiles.values()] : [catalog.profiles.get(body.profileId)];
+    if (profiles.some((p) => p === undefined))
+      throw new NotFoundError(`There is no profile "${body.profileId}".`);
+    const normalized = body.contactPoints.map((cp) =>
+      normalizeContactPoint(cp.channel, cp.contactPoint, this.defaultRegion),
+    );
+    const distinct = new Map<string, ContactPoint>();
+    normalized.forEach((n) => {
+      if (n.ok) distinct.set(`${n.channel}\u0000${n.address}`, { channel: n.channel, address: n.address });
+    });
+    const states = await this.consents.readMany([...distinct.values()]);
+    const recordsOf = new Map([...distinct.keys()].map((key, i) => [key, states[i]!.records]));
+    return {
+      contactPoints: body.contactPoints.map((given, i) => {
+        const n = normalized[i]!;
+        if (!n.ok)
+          return { channel: given.channel, contactPoint: given.contactPoint, valid: false, profiles: [] };
+        const contactPoint = { channel: n.channel, address: n.address };
+        const consent = recordsOf.get(`${n.channel}\u0000${n.address}`)!;
+        return {
+          channel: n.channel,
+          contactPoint: n.address,
+          valid: true,
+          profiles: profiles.map((profile) => {
+            const view = describeContactability(
+              catalog,
+              {
+                channel: n.channel,
+                profileId: profile!.id,
+                audience: body.audience,
+                contact: body.contact ?? {},
+              },
+              contactPoint,
+              consent,
+            );
+            const anySends = (type: string) => view.purposes.some((p) => p.type === type && p.willSend);
+            return {
+              profileId: profile!.id,
+              willSendCommercial: anySends('commercial'),
+              willSendTransactional: anySends('transactional'),
+              willTrack: view.tracking.willTrack,
+              purposes: view.purposes,
+              tracking: view.tracking,
+            };
+          }),
+        };
+      }),
+    };
   }
 
   /** The same evaluation as `check`, for every purpose and topic of a profile. */

@@ -26,6 +26,7 @@ import {
   type PreparedCommit,
   type Publication,
 } from '../storage/consent-store';
+import { recordId } from '../storage/record-ids';
 import type { CatalogService } from './catalog-service';
 
 const MAX_COMMIT_ATTEMPTS = 64;
@@ -60,6 +61,7 @@ export function toApiRecord(
 ): ConsentRecord {
   const topic = record.topicId === undefined ? undefined : catalog?.topics.get(record.topicId);
   return {
+    id: recordId(contactPoint.channel, contactPoint.address, record.purposeId, record.topicId),
     channel: contactPoint.channel,
     contactPoint: contactPoint.address,
     ...record,

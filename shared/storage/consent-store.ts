@@ -13,6 +13,7 @@ import {
   HISTORY_ROW_END,
   HISTORY_ROW_PREFIX,
   STATE_ROW_KEY,
+  channelKeyRange,
   contactPointKey,
   historyRowKey,
   sequenceOfHistoryRowKey,
@@ -125,6 +126,22 @@ export interface ConsentStore {
    * `failed` if another commit holds it (so this one never landed).
    */
   readCommit(contactKey: string, historyRowKey: string, commit: string): Promise<CommitLookup>;
+  /**
+   * Contact points in key order, with their records: from `from` on (the contact point at `from`
+   * itself too when `inclusive`), only `channel`'s when given, at most `max` of them.
+   */
+  scan(options: {
+    from?: string;
+    inclusive?: boolean;
+    channel?: Channel;
+    max: number;
+  }): Promise<ScannedContactPoint[]>;
+}
+
+export interface ScannedContactPoint {
+  key: string;
+  contactPoint: ContactPoint;
+  records: Map<string, StoredConsent>;
 }
 
 /** When the change feed is on: where markers go, and the time rules that make the feed complete. */
@@ -366,6 +383,41 @@ export class TableConsentStore implements ConsentStore {
       throw new WriteConflict();
     }
     return marker;
+  }
+
+  async scan(options: {
+    from?: string;
+    inclusive?: boolean;
+    channel?: Channel;
+    max: number;
+  }): Promise<ScannedContactPoint[]> {
+    // A channel's contact points share a PartitionKey prefix: their channel code.
+    const [low, high] = options.channel ? channelKeyRange(options.channel) : ['', '~~'];
+    let filter = odata`RowKey eq ${STATE_ROW_KEY} and PartitionKey ge ${low} and PartitionKey lt ${high}`;
+    if (options.from !== undefined) {
+      filter +=
+        ' and ' +
+        (options.inclusive ? odata`PartitionKey ge ${options.from}` : odata`PartitionKey gt ${options.from}`);
+    }
+    return storageCall(async () => {
+      const found: ScannedContactPoint[] = [];
+      const pages = this.table
+        .listEntities<Record<string, unknown>>({ queryOptions: { filter } })
+        .byPage({ maxPageSize: Math.min(options.max, 1000) });
+      for await (const page of pages) {
+        for (const entity of page) {
+          if (found.length >= options.max) break;
+          const records = JSON.parse(fromChunks(entity, 'r')) as Record<string, StoredConsent>;
+          found.push({
+            key: entity.partitionKey!,
+            contactPoint: { channel: entity.channel as Channel, address: entity.address as string },
+            records: new Map(Object.entries(records)),
+          });
+        }
+        if (found.length >= options.max) break;
+      }
+      return found;
+    });
   }
 
   async readCommit(contactKey: string, historyRowKey: string, commit: string): Promise<CommitLookup> {

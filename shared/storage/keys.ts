@@ -27,6 +27,12 @@ export function escapeKeyPart(text: string): string {
   return out;
 }
 
+/** The PartitionKeys of one channel's contact points: from its code to the next character. */
+export function channelKeyRange(channel: Channel): [string, string] {
+  const code = CHANNEL_CODES[channel];
+  return [code, String.fromCharCode(code.charCodeAt(0) + 1)];
+}
+
 /**
  * The PartitionKey of a contact point: its channel code and the escaped normalized address. Escaping
  * is injective; when the escaped form would be too long, a SHA-256 digest stands in (marked with
