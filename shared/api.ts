@@ -78,7 +78,10 @@ export const operations = {
       200: { description: 'Replaced', schema: s.profileSchema },
       201: { description: 'Created', schema: s.profileSchema },
       ...invalid,
-      409: { description: 'A purpose or topic id belongs to another profile', schema: s.problemSchema },
+      409: {
+        description: 'A purpose or topic id, or a text message number, belongs to another profile',
+        schema: s.problemSchema,
+      },
       ...unavailable,
     },
   },
