@@ -1,6 +1,8 @@
 import type { HttpFunctionOptions, HttpHandler } from '@azure/functions';
 import { z } from 'zod';
 import * as s from './schemas';
+import { ACS_BODIES, acsResponseSchema, eventGridDeliverySchema } from './sms/event-grid';
+import { EMPTY_TWIML, twilioFormSchema } from './sms/twilio';
 
 export interface Operation {
   name: string;
@@ -12,7 +14,10 @@ export interface Operation {
   params?: z.ZodObject;
   query?: z.ZodType;
   body?: z.ZodType;
-  responses: Record<number, { description: string; schema?: z.ZodType }>;
+  /** The body per media type, for a route that takes other media types than JSON. */
+  mediaTypes?: Record<string, z.ZodType>;
+  /** `contentType` for an answer that is neither JSON (2xx) nor problem+json (4xx, 5xx). */
+  responses: Record<number, { description: string; schema?: z.ZodType; contentType?: string }>;
 }
 
 const invalid = { 400: { description: 'The request is not valid', schema: s.problemSchema } };
@@ -262,6 +267,66 @@ export const operations = {
       404: { description: 'The change feed is turned off (CHANGE_FEED_DAYS=0)', schema: s.problemSchema },
       410: { description: 'The cursor is older than the changes kept', schema: s.problemSchema },
       ...unavailable,
+    },
+  },
+  smsTwilio: {
+    name: 'smsTwilio',
+    method: 'POST',
+    route: 'sms/twilio',
+    authLevel: 'anonymous',
+    summary:
+      "Twilio's inbound message webhook, authenticated by X-Twilio-Signature: STOP and START keywords become consent",
+    body: twilioFormSchema,
+    mediaTypes: { 'application/x-www-form-urlencoded': twilioFormSchema },
+    responses: {
+      200: {
+        description: 'Handled (a keyword applied, or nothing to do): empty TwiML',
+        schema: z.literal(EMPTY_TWIML),
+        contentType: 'text/xml',
+      },
+      403: {
+        description: 'No or a wrong X-Twilio-Signature, or no TWILIO_AUTH_TOKEN set; nothing was written',
+        schema: s.problemSchema,
+      },
+      413: { description: 'The body is larger than 64 KiB', schema: s.problemSchema },
+      415: { description: 'The body is not application/x-www-form-urlencoded', schema: s.problemSchema },
+      ...unavailable,
+    },
+  },
+  smsAcs: {
+    name: 'smsAcs',
+    method: 'POST',
+    route: 'sms/acs',
+    authLevel: 'function',
+    summary:
+      'Azure Communication Services SMSReceived events from Event Grid (Event Grid schema or CloudEvents): STOP and START keywords become consent',
+    body: eventGridDeliverySchema,
+    mediaTypes: ACS_BODIES,
+    responses: {
+      200: {
+        description: 'The subscription validation answer, or how many SMSReceived events were handled',
+        schema: acsResponseSchema,
+      },
+      ...invalid,
+      ...tooLarge,
+      415: {
+        description:
+          'The body is not application/json, application/cloudevents+json or application/cloudevents-batch+json',
+        schema: s.problemSchema,
+      },
+      ...unavailable,
+    },
+  },
+  smsAcsHandshake: {
+    name: 'smsAcsHandshake',
+    method: 'OPTIONS',
+    route: 'sms/acs',
+    authLevel: 'function',
+    summary:
+      'CloudEvents abuse-protection handshake: WebHook-Request-Origin is answered with WebHook-Allowed-Origin',
+    responses: {
+      200: { description: 'Deliveries allowed: WebHook-Allowed-Origin and WebHook-Allowed-Rate set' },
+      400: { description: 'No or a malformed WebHook-Request-Origin header', schema: s.problemSchema },
     },
   },
 } satisfies Record<string, Operation>;

@@ -56,7 +56,8 @@ export function buildOpenApiDocument(): Record<string, unknown> {
       : {};
     const responses = Object.fromEntries(
       Object.entries({ ...bodyProblems, ...op.responses }).map(([status, r]) => {
-        const type = Number(status) >= 400 ? 'application/problem+json' : 'application/json';
+        const type =
+          r.contentType ?? (Number(status) >= 400 ? 'application/problem+json' : 'application/json');
         return [
           status,
           {
@@ -75,7 +76,12 @@ export function buildOpenApiDocument(): Record<string, unknown> {
         ? {
             requestBody: {
               required: true,
-              content: { 'application/json': { schema: schemaOf(op.body, 'input') } },
+              content: Object.fromEntries(
+                Object.entries(op.mediaTypes ?? { 'application/json': op.body }).map(([type, schema]) => [
+                  type,
+                  { schema: schemaOf(schema, 'input') },
+                ]),
+              ),
             },
           }
         : {}),

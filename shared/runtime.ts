@@ -6,6 +6,7 @@ import { CatalogService } from './services/catalog-service';
 import { CenterService } from './services/center-service';
 import { CheckService } from './services/check-service';
 import { ConsentService } from './services/consent-service';
+import { SmsService } from './sms/sms-service';
 import { TableCatalogStore } from './storage/catalog-store';
 import { TableConsentStore } from './storage/consent-store';
 import { createTableClient, tableName } from './storage/tables';
@@ -16,6 +17,7 @@ export interface Services {
   consents: ConsentService;
   checks: CheckService;
   centers: CenterService;
+  sms: SmsService;
   /** Undefined when the change feed is turned off (`CHANGE_FEED_DAYS=0`). */
   feed: ChangeFeedService | undefined;
 }
@@ -62,6 +64,11 @@ export function createServices(config: Config): Services {
     consents,
     checks,
     centers: new CenterService(consents, catalog, checks, config.DEFAULT_PHONE_REGION),
+    sms: new SmsService(consents, catalog, {
+      defaultRegion: config.DEFAULT_PHONE_REGION,
+      concurrency: config.STORAGE_CONCURRENCY,
+      clock: () => new Date(clock()),
+    }),
     feed:
       markers &&
       new ChangeFeedService(markers, store, {
