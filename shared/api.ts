@@ -1,6 +1,8 @@
 import type { HttpFunctionOptions, HttpHandler } from '@azure/functions';
 import { z } from 'zod';
 import * as s from './schemas';
+import { ACS_BODIES, acsResponseSchema, eventGridDeliverySchema } from './sms/event-grid';
+import { EMPTY_TWIML, twilioFormSchema } from './sms/twilio';
 
 export interface Operation {
   name: string;
@@ -12,8 +14,9 @@ export interface Operation {
   params?: z.ZodObject;
   query?: z.ZodType;
   body?: z.ZodType;
-  /** The body's media types, when not application/json. */
-  bodyTypes?: readonly string[];
+  /** The body per media type, for a route that takes other media types than JSON. */
+  mediaTypes?: Record<string, z.ZodType>;
+  /** `contentType` for an answer that is neither JSON (2xx) nor problem+json (4xx, 5xx). */
   responses: Record<number, { description: string; schema?: z.ZodType; contentType?: string }>;
   /** How errors are answered: problem+json (default), an HTML page, or the Dataverse error shape. */
   errors?: 'problem' | 'page' | 'dataverse';
@@ -21,6 +24,11 @@ export interface Operation {
 
 const invalid = { 400: { description: 'The request is not valid', schema: s.problemSchema } };
 const page = (description: string) => ({ description, contentType: 'text/html' });
+/** What the link pages' forms send (RFC 8058 allows both). */
+const FORM_BODIES = {
+  'application/x-www-form-urlencoded': s.pageFormSchema,
+  'multipart/form-data': s.pageFormSchema,
+};
 /** What every token page can answer besides its own page. */
 const tokenPageErrors = {
   404: page(
@@ -90,7 +98,10 @@ export const operations = {
       200: { description: 'Replaced', schema: s.profileSchema },
       201: { description: 'Created', schema: s.profileSchema },
       ...invalid,
-      409: { description: 'A purpose or topic id belongs to another profile', schema: s.problemSchema },
+      409: {
+        description: 'A purpose or topic id, or a text message number, belongs to another profile',
+        schema: s.problemSchema,
+      },
       ...unavailable,
     },
   },
@@ -304,7 +315,7 @@ export const operations = {
     authLevel: 'anonymous',
     summary: 'RFC 8058 one-click unsubscribe: List-Unsubscribe=One-Click, form-encoded or multipart',
     params: s.linkTokenParamsSchema,
-    bodyTypes: ['application/x-www-form-urlencoded', 'multipart/form-data'],
+    mediaTypes: FORM_BODIES,
     errors: 'page',
     responses: {
       200: page('Unsubscribed (a repeat changes nothing)'),
@@ -329,7 +340,7 @@ export const operations = {
     authLevel: 'anonymous',
     summary: 'Save the preference page: writes only the choices that changed',
     params: s.linkTokenParamsSchema,
-    bodyTypes: ['application/x-www-form-urlencoded', 'multipart/form-data'],
+    mediaTypes: FORM_BODIES,
     errors: 'page',
     responses: { 200: page('The page with the new state and a saved notice'), ...tokenPageErrors },
   },
@@ -382,6 +393,66 @@ export const operations = {
     summary: 'The admin web page (holds no data: it calls the routes above with the function key)',
     errors: 'page',
     responses: { 200: page('The page') },
+  },
+  smsTwilio: {
+    name: 'smsTwilio',
+    method: 'POST',
+    route: 'sms/twilio',
+    authLevel: 'anonymous',
+    summary:
+      "Twilio's inbound message webhook, authenticated by X-Twilio-Signature: STOP and START keywords become consent",
+    body: twilioFormSchema,
+    mediaTypes: { 'application/x-www-form-urlencoded': twilioFormSchema },
+    responses: {
+      200: {
+        description: 'Handled (a keyword applied, or nothing to do): empty TwiML',
+        schema: z.literal(EMPTY_TWIML),
+        contentType: 'text/xml',
+      },
+      403: {
+        description: 'No or a wrong X-Twilio-Signature, or no TWILIO_AUTH_TOKEN set; nothing was written',
+        schema: s.problemSchema,
+      },
+      413: { description: 'The body is larger than 64 KiB', schema: s.problemSchema },
+      415: { description: 'The body is not application/x-www-form-urlencoded', schema: s.problemSchema },
+      ...unavailable,
+    },
+  },
+  smsAcs: {
+    name: 'smsAcs',
+    method: 'POST',
+    route: 'sms/acs',
+    authLevel: 'function',
+    summary:
+      'Azure Communication Services SMSReceived events from Event Grid (Event Grid schema or CloudEvents): STOP and START keywords become consent',
+    body: eventGridDeliverySchema,
+    mediaTypes: ACS_BODIES,
+    responses: {
+      200: {
+        description: 'The subscription validation answer, or how many SMSReceived events were handled',
+        schema: acsResponseSchema,
+      },
+      ...invalid,
+      ...tooLarge,
+      415: {
+        description:
+          'The body is not application/json, application/cloudevents+json or application/cloudevents-batch+json',
+        schema: s.problemSchema,
+      },
+      ...unavailable,
+    },
+  },
+  smsAcsHandshake: {
+    name: 'smsAcsHandshake',
+    method: 'OPTIONS',
+    route: 'sms/acs',
+    authLevel: 'function',
+    summary:
+      'CloudEvents abuse-protection handshake: WebHook-Request-Origin is answered with WebHook-Allowed-Origin',
+    responses: {
+      200: { description: 'Deliveries allowed: WebHook-Allowed-Origin and WebHook-Allowed-Rate set' },
+      400: { description: 'No or a malformed WebHook-Request-Origin header', schema: s.problemSchema },
+    },
   },
 } satisfies Record<string, Operation>;
 

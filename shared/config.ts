@@ -72,6 +72,19 @@ const configSchema = z.object({
       }
       return keys;
     }),
+  /**
+   * The Twilio auth token that signs inbound text message webhooks; during a rotation the old and
+   * the new one, separated by a comma. Unset: every Twilio request is refused (403).
+   */
+  TWILIO_AUTH_TOKEN: z
+    .string()
+    .transform((list) =>
+      list
+        .split(',')
+        .map((token) => token.trim())
+        .filter((token) => token !== ''),
+    )
+    .optional(),
   /** Set by App Service to the app's host name. */
   WEBSITE_HOSTNAME: z.string().optional(),
   LOCAL_FUNCTION_KEY: z.string().optional(),

@@ -2,6 +2,7 @@
 export type ErrorCode =
   | 'validation-failed'
   | 'malformed-json'
+  | 'forbidden'
   | 'unsupported-media-type'
   | 'payload-too-large'
   | 'not-found'
@@ -31,6 +32,13 @@ export class ServiceError extends Error {
 export class ValidationError extends ServiceError {
   constructor(message: string, details: ErrorDetail[]) {
     super('validation-failed', message, details);
+  }
+}
+
+/** The request is not from whom it claims (a webhook signature that does not verify). */
+export class ForbiddenError extends ServiceError {
+  constructor(message: string) {
+    super('forbidden', message);
   }
 }
 

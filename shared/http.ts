@@ -11,6 +11,7 @@ export const MAX_REQUEST_BYTES = 4 * 1024 * 1024;
 const PROBLEMS: Record<ErrorCode, { status: number; title: string }> = {
   'validation-failed': { status: 400, title: 'The request is not valid' },
   'malformed-json': { status: 400, title: 'The body is not valid JSON' },
+  forbidden: { status: 403, title: 'Forbidden' },
   'unsupported-media-type': { status: 415, title: 'Unsupported media type' },
   'payload-too-large': { status: 413, title: 'The body is too large' },
   'not-found': { status: 404, title: 'Not found' },

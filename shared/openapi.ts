@@ -74,23 +74,19 @@ export function buildOpenApiDocument(): Record<string, unknown> {
       operationId: op.name,
       summary: op.summary,
       parameters: parametersOf(op),
-      ...(op.body
+      ...(op.body || op.mediaTypes
         ? {
             requestBody: {
-              required: true,
-              content: { 'application/json': { schema: schemaOf(op.body, 'input') } },
+              required: op.body !== undefined,
+              content: Object.fromEntries(
+                Object.entries(op.mediaTypes ?? { 'application/json': op.body! }).map(([type, schema]) => [
+                  type,
+                  { schema: schemaOf(schema, 'input') },
+                ]),
+              ),
             },
           }
-        : op.bodyTypes
-          ? {
-              requestBody: {
-                required: false,
-                content: Object.fromEntries(
-                  op.bodyTypes.map((type) => [type, { schema: { type: 'object' } }]),
-                ),
-              },
-            }
-          : {}),
+        : {}),
       responses:
         op.authLevel === 'function'
           ? { ...responses, 401: { description: 'Missing or wrong function key' } }

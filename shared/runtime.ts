@@ -9,6 +9,7 @@ import { CenterService } from './services/center-service';
 import { ConsentListService } from './services/consent-list';
 import { CheckService } from './services/check-service';
 import { ConsentService } from './services/consent-service';
+import { SmsService } from './sms/sms-service';
 import { TableCatalogStore } from './storage/catalog-store';
 import { TableConsentStore } from './storage/consent-store';
 import { createTableClient, tableName } from './storage/tables';
@@ -19,6 +20,7 @@ export interface Services {
   consents: ConsentService;
   checks: CheckService;
   centers: CenterService;
+  sms: SmsService;
   /** Undefined when the change feed is turned off (`CHANGE_FEED_DAYS=0`). */
   feed: ChangeFeedService | undefined;
   links: LinkService;
@@ -74,6 +76,11 @@ export function createServices(config: Config): Services {
     centers: new CenterService(consents, catalog, checks, config.DEFAULT_PHONE_REGION),
     links,
     list: new ConsentListService(store, catalog),
+    sms: new SmsService(consents, catalog, {
+      defaultRegion: config.DEFAULT_PHONE_REGION,
+      concurrency: config.STORAGE_CONCURRENCY,
+      clock: () => new Date(clock()),
+    }),
     feed:
       markers &&
       new ChangeFeedService(markers, store, {

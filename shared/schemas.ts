@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { normalizeContactPoint } from './domain/contact-point';
 import { BLOCK_REASONS, TRACKING_REASONS } from './domain/evaluate';
 import {
   AUDIENCES,
@@ -26,6 +27,7 @@ export const LIMITS = {
   contactPointLength: 1024,
   purposesPerProfile: 50,
   topicsPerPurpose: 100,
+  smsNumbersPerProfile: 100,
 } as const;
 
 export const idSchema = z
@@ -69,6 +71,40 @@ export const purposeSchema = z.object({
   topics: z.array(topicSchema).max(LIMITS.topicsPerPurpose).default([]),
 });
 
+/**
+ * A number a profile sends text messages from, in international form (`+1 425-555-0100`), stored in
+ * E.164 (`+14255550100`) so it compares equal to the `To` of the texts people send back.
+ */
+export const smsNumberSchema = z
+  .string()
+  .max(64)
+  .transform((raw, ctx) => {
+    // With a leading + the region plays no part: the number carries its own country code.
+    const normalized = raw.trim().startsWith('+') ? normalizeContactPoint('sms', raw, 'US') : undefined;
+    if (normalized?.ok) return normalized.address;
+    ctx.addIssue({ code: 'custom', message: 'an international phone number, e.g. +14255550100' });
+    return z.NEVER;
+  })
+  .pipe(z.string());
+
+const smsNumbersSchema = z
+  .array(smsNumberSchema)
+  .max(LIMITS.smsNumbersPerProfile)
+  .superRefine(
+    (numbers, ctx) => {
+      const seen = new Set<string>();
+      numbers.forEach((number, i) => {
+        if (typeof number !== 'string' || !/^\+\d+$/.test(number)) return;
+        if (seen.has(number))
+          ctx.addIssue({ code: 'custom', path: [i], message: 'the number is listed twice' });
+        seen.add(number);
+      });
+    },
+    // Also when another number is invalid: one answer names every problem.
+    { when: (payload) => Array.isArray(payload.value) },
+  )
+  .describe('the numbers its text messages are sent from; unique across profiles');
+
 export const profileBodySchema = z.object({
   id: idSchema.optional().describe('ignored if equal to the path; a different id is a 400'),
   name: text(LIMITS.nameLength).min(1),
@@ -78,6 +114,7 @@ export const profileBodySchema = z.object({
     .max(2048)
     .optional(),
   purposes: z.array(purposeSchema).min(1).max(LIMITS.purposesPerProfile),
+  smsNumbers: smsNumbersSchema.optional(),
 });
 
 export const profileSchema = profileBodySchema.extend({ id: idSchema });
@@ -554,3 +591,6 @@ export const contactViewSchema = z.object({
   ),
 });
 export type ContactView = z.infer<typeof contactViewSchema>;
+
+/** The fields of a link page's form (checkbox names, `List-Unsubscribe`), each a text value. */
+export const pageFormSchema = z.record(z.string(), z.string());

@@ -14,6 +14,8 @@ export interface Catalog {
   profiles: ReadonlyMap<string, Profile>;
   purposes: ReadonlyMap<string, PurposeEntry>;
   topics: ReadonlyMap<string, TopicEntry>;
+  /** The profile that sends from each E.164 number (numbers are unique across profiles). */
+  smsNumbers: ReadonlyMap<string, Profile>;
   settings: Settings;
 }
 
@@ -21,14 +23,16 @@ export function buildCatalog(profiles: readonly Profile[], settings: Settings): 
   const byId = new Map<string, Profile>();
   const purposes = new Map<string, PurposeEntry>();
   const topics = new Map<string, TopicEntry>();
+  const smsNumbers = new Map<string, Profile>();
   for (const profile of profiles) {
     byId.set(profile.id, profile);
+    for (const number of profile.smsNumbers ?? []) smsNumbers.set(number, profile);
     for (const purpose of profile.purposes) {
       purposes.set(purpose.id, { profile, purpose });
       for (const topic of purpose.topics ?? []) topics.set(topic.id, { profile, purpose, topic });
     }
   }
-  return { profiles: byId, purposes, topics, settings };
+  return { profiles: byId, purposes, topics, smsNumbers, settings };
 }
 
 export function trackingPurposeOf(profile: Profile): Purpose | undefined {

@@ -62,6 +62,8 @@ export interface Profile {
   companyAddress?: string;
   preferenceCenterUrl?: string;
   purposes: Purpose[];
+  /** The E.164 numbers its text messages are sent from (unique across profiles). */
+  smsNumbers?: string[];
 }
 
 export interface Settings {

@@ -58,3 +58,15 @@ export function idsTakenByOthers(profile: Profile, others: readonly Profile[]): 
     .filter((id) => owner.has(id))
     .map((id) => ({ path: 'purposes', message: `id "${id}" belongs to profile "${owner.get(id)}"` }));
 }
+
+/** A text message number names one profile: a keyword sent to it acts on that profile's purposes. */
+export function numbersTakenByOthers(profile: Profile, others: readonly Profile[]): ErrorDetail[] {
+  const owner = new Map<string, string>();
+  for (const other of others)
+    if (other.id !== profile.id) for (const number of other.smsNumbers ?? []) owner.set(number, other.id);
+  return (profile.smsNumbers ?? []).flatMap((number, i) =>
+    owner.has(number)
+      ? [{ path: `smsNumbers[${i}]`, message: `the number belongs to profile "${owner.get(number)}"` }]
+      : [],
+  );
+}

@@ -1,6 +1,6 @@
 import { buildCatalog, type Catalog } from '../domain/catalog';
 import type { Profile, Settings } from '../domain/model';
-import { idsTakenByOthers, profileShapeProblems } from '../domain/profile-rules';
+import { idsTakenByOthers, numbersTakenByOthers, profileShapeProblems } from '../domain/profile-rules';
 import { ConflictError, NotFoundError, StorageContentionError, ValidationError } from '../errors';
 import { profileBodySchema } from '../schemas';
 import type { CatalogStore } from '../storage/catalog-store';
@@ -89,16 +89,23 @@ export class CatalogService {
     return this.putProfile({ ...parsed.data, id: profileId });
   }
 
-  /** Creates or replaces a profile; ids stay unique across profiles even with concurrent writers. */
+  /**
+   * Creates or replaces a profile; ids and text message numbers stay unique across profiles even
+   * with concurrent writers.
+   */
   async putProfile(profile: Profile): Promise<{ created: boolean; profile: Profile }> {
     const shape = profileShapeProblems(profile);
     if (shape.length > 0) throw new ValidationError('The profile is not valid.', shape);
     await this.store.ready();
     for (let attempt = 0; attempt < MAX_WRITE_ATTEMPTS; attempt++) {
       const { profiles, etag } = await this.store.readProfiles();
-      const taken = idsTakenByOthers(profile, profiles);
-      if (taken.length > 0)
-        throw new ConflictError('Purpose and topic ids must be unique across profiles.', taken);
+      const taken = [...idsTakenByOthers(profile, profiles), ...numbersTakenByOthers(profile, profiles)];
+      if (taken.length > 0) {
+        throw new ConflictError(
+          'Purpose and topic ids and text message numbers must be unique across profiles.',
+          taken,
+        );
+      }
       const created = !profiles.some((p) => p.id === profile.id);
       const next = created
         ? [...profiles, profile]

@@ -2,6 +2,7 @@
  * Access and personal data: authLevel on every route of `operations` (new routes are covered as
  * they land), errors that never echo an address or the key, and host logs without addresses.
  */
+import { createHmac } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { operations, type Operation } from '../../shared/api';
 import { boundedClient, type BoundedClient, type Reply } from '../support/bounded-client';
@@ -19,7 +20,13 @@ const ANONYMOUS = new Set([
   'GET preferences/{token}',
   'POST preferences/{token}',
   'GET assets/{name}',
+  'GET consent-center',
+  'POST sms/twilio',
 ]);
+/** Anonymous routes that authenticate the request themselves, by a provider's signature. */
+const SIGNED = new Set(['POST sms/twilio']);
+const TWILIO_TOKEN = 'access-twilio-token';
+const PUBLIC = 'https://consent.example.org';
 
 let host: RunningHost;
 let api: BoundedClient;
@@ -31,6 +38,8 @@ beforeAll(async () => {
     AzureWebJobsStorage: inject('storageConnection'),
     LOCAL_FUNCTION_KEY: KEY,
     CONSENT_TABLE_PREFIX: 'access',
+    TWILIO_AUTH_TOKEN: TWILIO_TOKEN,
+    PUBLIC_BASE_URL: PUBLIC,
   });
   api = boundedClient(host.url, KEY);
   anonymous = boundedClient(host.url, null);
@@ -84,7 +93,7 @@ function expectNoSecrets(res: Reply, what: string) {
 }
 
 describe('authLevel on every route', () => {
-  it('matches the contract: health and openapi.json anonymous, every other route needs the key', () => {
+  it('matches the contract: health, openapi.json and the Twilio webhook anonymous, every other route needs the key', () => {
     for (const op of ops) {
       expect(op.authLevel, `${op.method} ${op.route}`).toBe(
         ANONYMOUS.has(`${op.method} ${op.route}`) ? 'anonymous' : 'function',
@@ -98,6 +107,38 @@ describe('authLevel on every route', () => {
     const body = op.method === 'GET' ? undefined : {};
     const send = (client: BoundedClient, query = '', headers: Record<string, string> = {}) =>
       client.send({ method: op.method, path: pathOf(op) + query, body, headers });
+
+    if (SIGNED.has(`${op.method} ${op.route}`)) {
+      it(`${label} needs no key but a valid signature: 403 without one, whatever key is sent`, async () => {
+        for (const headers of [{}, { 'x-functions-key': 'wrong' }, { 'x-functions-key': KEY }] as Array<
+          Record<string, string>
+        >) {
+          const res = await send(anonymous, '', headers);
+          expectProblem(res, 403);
+          expectNoSecrets(res, label);
+        }
+        const form = new URLSearchParams({ From: ADDRESSES.phone, To: '+18885550100', Body: 'HELP' });
+        const signature = createHmac('sha1', TWILIO_TOKEN)
+          .update(
+            PUBLIC +
+              pathOf(op) +
+              [...form]
+                .sort(([a], [b]) => (a < b ? -1 : 1))
+                .map(([name, value]) => name + value)
+                .join(''),
+          )
+          .digest('base64');
+        const signed = await anonymous.send({
+          method: op.method,
+          path: pathOf(op),
+          body: form.toString(),
+          headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': signature },
+        });
+        expect(signed.status, signed.text).toBe(200);
+        expectNoSecrets(signed, label);
+      });
+      continue;
+    }
 
     if (op.authLevel === 'anonymous') {
       it(`${label} answers without a key, and with a wrong one`, async () => {

@@ -55,7 +55,11 @@ describe('health and description', () => {
       const documented = paths[`/api/${op.route}`]?.[op.method.toLowerCase()];
       expect(documented, `${op.method} ${op.route}`).toBeDefined();
       expect(documented.responses['200'] ?? documented.responses['201']).toBeDefined();
-      if ('body' in op) expect(documented.requestBody.content['application/json'].schema).toBeDefined();
+      if ('body' in op) {
+        const types = 'mediaTypes' in op ? Object.keys(op.mediaTypes) : ['application/json'];
+        expect(Object.keys(documented.requestBody.content)).toEqual(types);
+        for (const type of types) expect(documented.requestBody.content[type].schema).toBeDefined();
+      }
       if (op.authLevel === 'function') expect(documented.responses['401']).toBeDefined();
     }
     expect(Object.keys(paths)).toHaveLength(new Set(Object.values(operations).map((op) => op.route)).size);
@@ -65,6 +69,22 @@ describe('health and description', () => {
     expect(paths['/api/consents/history']!.get.parameters.map((p: any) => p.name)).toEqual(
       expect.arrayContaining(['channel', 'contactPoint', 'limit', 'continuationToken']),
     );
+    // Text message webhooks: a form in and TwiML out, Event Grid's three media types, the handshake.
+    const twilio = paths['/api/sms/twilio']!.post;
+    expect(twilio.security).toEqual([]);
+    expect(twilio.requestBody.content['application/x-www-form-urlencoded'].schema.required).toEqual(
+      expect.arrayContaining(['From', 'To', 'Body']),
+    );
+    expect(twilio.responses['200'].content['text/xml'].schema.const).toBe(
+      '<?xml version="1.0" encoding="UTF-8"?><Response/>',
+    );
+    expect(twilio.responses['403']).toBeDefined();
+    expect(Object.keys(paths['/api/sms/acs']!.post.requestBody.content)).toEqual([
+      'application/json',
+      'application/cloudevents+json',
+      'application/cloudevents-batch+json',
+    ]);
+    expect(paths['/api/sms/acs']!.options.responses['200']).toBeDefined();
   });
 });
 

@@ -11,6 +11,7 @@
  * write sets an entity's Timestamp, so the store is asked for entities stamped since the request
  * began). A dedicated host and Azurite, so nothing else writes while this runs.
  */
+import { createHmac } from 'node:crypto';
 import { TableClient, TableServiceClient, odata } from '@azure/data-tables';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -22,6 +23,8 @@ import { boundedClient, type BoundedClient, type Reply } from '../support/bounde
 import { startAzurite, startHost, type RunningAzurite, type RunningHost } from '../support/processes';
 
 const KEY = 'fuzz-Key-7f3a9c';
+const TWILIO_TOKEN = 'fuzz-twilio-token';
+const PUBLIC = 'https://consent.example.net';
 const REQUEST_TIMEOUT_MS = 20_000;
 /**
  * Runs per route: requests with a body, with a query, and the rest (path parameters, extra query).
@@ -51,6 +54,8 @@ beforeAll(async () => {
     LOCAL_FUNCTION_KEY: KEY,
     CONSENT_TABLE_PREFIX: 'fuzz',
     PROFILE_CACHE_SECONDS: '0',
+    TWILIO_AUTH_TOKEN: TWILIO_TOKEN,
+    PUBLIC_BASE_URL: PUBLIC,
   });
   api = boundedClient(host.url, KEY, REQUEST_TIMEOUT_MS);
   tables = TableServiceClient.fromConnectionString(azurite.connectionString, {
@@ -115,6 +120,7 @@ interface Sample {
   params?: Record<string, string>;
   query?: Record<string, string>;
   body?: unknown;
+  headers?: Record<string, string>;
 }
 
 const EMAIL = 'fuzz.valid@example.com';
@@ -228,13 +234,59 @@ const SAMPLES: Record<string, () => Sample> = {
     },
   }),
   'GET unsubscribe/{token}': () => ({ params: { token: linkToken } }),
-  'POST unsubscribe/{token}': () => ({ params: { token: linkToken }, body: 'List-Unsubscribe=One-Click' }),
+  'POST unsubscribe/{token}': () => ({
+    params: { token: linkToken },
+    body: { 'List-Unsubscribe': 'One-Click' },
+  }),
   'GET preferences/{token}': () => ({ params: { token: linkToken } }),
   'POST preferences/{token}': () => ({
     params: { token: linkToken },
-    body: 'purpose%3Afzb-commercial=on&topic%3Afzb-news=on&tracking=on',
+    body: { 'purpose:fzb-commercial': 'on', 'topic:fzb-news': 'on', tracking: 'on' },
   }),
   'GET assets/{name}': () => ({ params: { name: 'pages.css' } }),
+  'POST sms/twilio': () => ({
+    body: {
+      ToCountry: 'US',
+      SmsMessageSid: 'SM0123',
+      NumMedia: '0',
+      Body: 'STOP',
+      To: '+18885550100',
+      MessageSid: 'SM0123',
+      AccountSid: 'AC0123',
+      From: '+14255550100',
+      OptOutType: 'STOP',
+      ApiVersion: '2010-04-01',
+    },
+  }),
+  'POST sms/acs': () => ({
+    body: [
+      {
+        id: 'e-1',
+        topic: '/subscriptions/s/resourceGroups/g/providers/Microsoft.Communication/communicationServices/a',
+        subject: '/phonenumber/18885550100',
+        eventType: 'Microsoft.Communication.SMSReceived',
+        eventTime: '2026-01-01T00:00:00Z',
+        dataVersion: '1.0',
+        metadataVersion: '1',
+        data: {
+          messageId: 'Incoming_1',
+          from: '+14255550100',
+          to: '+18885550100',
+          message: 'START',
+          receivedTimestamp: '2026-01-01T00:00:00.1234567Z',
+          segmentCount: 1,
+        },
+      },
+      {
+        id: 'e-2',
+        subject: '/phonenumber/18885550100',
+        eventType: 'Microsoft.Communication.SMSDeliveryReportReceived',
+        eventTime: '2026-01-01T00:00:00Z',
+        data: { messageId: 'Outgoing_1', deliveryStatus: 'Delivered' },
+      },
+    ],
+  }),
+  'OPTIONS sms/acs': () => ({ headers: { 'WebHook-Request-Origin': 'eventgrid.azure.net' } }),
   'POST consents/load': () => ({
     body: {
       profileId: 'fuzzbase',
@@ -324,6 +376,49 @@ function sampleOf(op: Operation): Sample & { derived: boolean } {
     ...(params ? { params } : {}),
     ...(query ? { query: Object.fromEntries(Object.entries(query).map(([k, v]) => [k, String(v)])) } : {}),
     ...(op.body ? { body: derive(op.body) } : {}),
+  };
+}
+
+/** Routes that take a form, not JSON: the sample body's fields are sent form-encoded. */
+const FORM_ROUTES = new Set(['POST sms/twilio', 'POST unsubscribe/{token}', 'POST preferences/{token}']);
+/** Routes authenticated by a Twilio signature: most requests are signed, so fuzzing gets past it. */
+const TWILIO_SIGNED = new Set(['POST sms/twilio']);
+
+function formEncode(value: unknown): string {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return serialize(value);
+  const form = new URLSearchParams();
+  for (const [name, field] of Object.entries(value)) {
+    form.append(name, typeof field === 'string' ? field : serialize(field));
+  }
+  const text = form.toString();
+  const cut = Math.floor(1.2 * MAX_REQUEST_BYTES);
+  return text.length > cut ? text.slice(0, cut) : text;
+}
+
+function encodeBody(op: Operation, value: unknown): string {
+  return FORM_ROUTES.has(opKey(op)) ? formEncode(value) : serialize(value);
+}
+
+/** X-Twilio-Signature as Twilio computes it, over the parameters the service will parse. */
+function twilioSignature(path: string, body: string | Uint8Array | undefined): string {
+  const text = body === undefined ? '' : typeof body === 'string' ? body : Buffer.from(body).toString('utf8');
+  const pairs = [...new Map([...new URLSearchParams(text)].map((p) => [JSON.stringify(p), p])).values()];
+  pairs.sort(([an, av], [bn, bv]) => (an < bn ? -1 : an > bn ? 1 : av < bv ? -1 : av > bv ? 1 : 0));
+  return createHmac('sha1', TWILIO_TOKEN)
+    .update(PUBLIC + path + pairs.map(([n, v]) => n + v).join(''))
+    .digest('base64');
+}
+
+/** Headers a route needs besides the body: its sample's, and a signature where it takes one. */
+function requiredHeaders(
+  op: Operation,
+  sample: Sample,
+  path: string,
+  body: string | Uint8Array | undefined,
+): Record<string, string> {
+  return {
+    ...sample.headers,
+    ...(TWILIO_SIGNED.has(opKey(op)) ? { 'x-twilio-signature': twilioSignature(path, body) } : {}),
   };
 }
 
@@ -633,6 +728,10 @@ const RAW_BODIES: Array<string | Uint8Array> = [
 
 const CONTENT_TYPES = [
   'application/json',
+  'application/cloudevents+json',
+  'application/cloudevents-batch+json',
+  'application/x-www-form-urlencoded; charset=utf-8',
+  'application/x-www-form-urlencoded; charset=iso-8859-1',
   'application/json; charset=utf-8',
   'application/problem+json',
   'APPLICATION/JSON',
@@ -763,55 +862,54 @@ function requestsFor(op: Operation): fc.Arbitrary<FuzzRequest> {
   );
 
   const hasBody = op.method !== 'GET';
-  const formBody: fc.Arbitrary<{ kind: string; text?: string | Uint8Array }> = fc.oneof(
-    { weight: 2, arbitrary: fc.constant({ kind: 'valid', text: String(sample.body ?? '') }) },
-    {
-      weight: 4,
-      arbitrary: fc
-        .array(fc.tuple(adversarialString(200), adversarialString(2000)), { maxLength: 6 })
-        .map((pairs) => ({
-          kind: 'form',
-          text: pairs.map(([k, v]) => `${percentEncode(k)}=${percentEncode(v)}`).join('&'),
-        })),
-    },
-    { weight: 2, arbitrary: adversarialString(100_000).map((text) => ({ kind: 'text', text })) },
-    { weight: 1, arbitrary: fc.constantFrom(...RAW_BODIES).map((text) => ({ kind: 'raw', text })) },
-  );
-  const body: fc.Arbitrary<{ kind: string; text?: string | Uint8Array }> = !hasBody
-    ? // fetch sends no body with a GET.
-      fc.constant({ kind: 'none' })
-    : op.bodyTypes
-      ? formBody
-      : fc.oneof(
-          { weight: 1, arbitrary: fc.constant({ kind: 'valid', text: serialize(sample.body) }) },
-          {
-            weight: 8,
-            arbitrary: fc
-              .array(mutation, { minLength: 1, maxLength: 3 })
-              .map((ms) => ({ kind: 'mutated', text: serialize(mutate(sample.body, ms)) })),
-          },
-          { weight: 2, arbitrary: fc.jsonValue().map((v) => ({ kind: 'json', text: serialize(v) })) },
-          {
-            weight: 1,
-            arbitrary: fc
-              .array(
-                fc.tuple(
-                  fc.constantFrom(...Object.keys((sample.body as object) ?? {}), 'records'),
-                  adversarialValue,
-                ),
-                {
-                  maxLength: 6,
-                },
-              )
-              .map((fields) => ({ kind: 'wrong-types', text: serialize(Object.fromEntries(fields)) })),
-          },
-          { weight: 1, arbitrary: fc.constantFrom(...RAW_BODIES).map((text) => ({ kind: 'raw', text })) },
-        );
+  const body: fc.Arbitrary<{ kind: string; text?: string | Uint8Array }> = hasBody
+    ? fc.oneof(
+        { weight: 1, arbitrary: fc.constant({ kind: 'valid', text: encodeBody(op, sample.body) }) },
+        {
+          weight: 8,
+          arbitrary: fc
+            .array(mutation, { minLength: 1, maxLength: 3 })
+            .map((ms) => ({ kind: 'mutated', text: encodeBody(op, mutate(sample.body, ms)) })),
+        },
+        { weight: 2, arbitrary: fc.jsonValue().map((v) => ({ kind: 'json', text: encodeBody(op, v) })) },
+        {
+          weight: 1,
+          arbitrary: fc
+            .array(
+              fc.tuple(
+                fc.constantFrom(...Object.keys((sample.body as object) ?? {}), 'records'),
+                adversarialValue,
+              ),
+              {
+                maxLength: 6,
+              },
+            )
+            .map((fields) => ({ kind: 'wrong-types', text: encodeBody(op, Object.fromEntries(fields)) })),
+        },
+        { weight: 1, arbitrary: fc.constantFrom(...RAW_BODIES).map((text) => ({ kind: 'raw', text })) },
+      )
+    : // fetch sends no body with a GET.
+      fc.constant({ kind: 'none' });
 
   const contentType = fc.oneof(
-    { weight: 12, arbitrary: fc.constant(op.bodyTypes?.[0] ?? 'application/json') },
-    { weight: 1, arbitrary: fc.constantFrom(...CONTENT_TYPES, ...(op.bodyTypes ?? [])) },
+    { weight: 12, arbitrary: fc.constantFrom(...Object.keys(op.mediaTypes ?? { 'application/json': 0 })) },
+    { weight: 1, arbitrary: fc.constantFrom(...CONTENT_TYPES) },
   );
+  // A route's own headers: mostly as its sample has them, sometimes absent or anything else.
+  const sampleHeaders: fc.Arbitrary<Record<string, string>> = fc.record(
+    Object.fromEntries(
+      Object.entries(sample.headers ?? {}).map(([name, value]) => [
+        name,
+        fc.oneof(
+          { weight: 3, arbitrary: fc.constant(value) },
+          { weight: 1, arbitrary: fc.constant(undefined) },
+          { weight: 2, arbitrary: actorHeader },
+        ),
+      ]),
+    ),
+    { requiredKeys: [] },
+  ) as fc.Arbitrary<Record<string, string>>;
+  const signature = fc.constantFrom('valid', 'valid', 'valid', 'valid', 'valid', 'valid', 'none', 'wrong');
 
   return fc
     .record({
@@ -826,16 +924,27 @@ function requestsFor(op: Operation): fc.Arbitrary<FuzzRequest> {
       body,
       contentType,
       actor: fc.option(actorHeader, { freq: 5 }),
+      own: sampleHeaders,
+      signed: signature,
     })
-    .map(({ params: p, query: q, body: b, contentType: type, actor }) => {
+    .map(({ params: p, query: q, body: b, contentType: type, actor, own, signed }) => {
+      const path = buildPath(op, p, q);
+      const twilio = TWILIO_SIGNED.has(opKey(op));
       const request: FuzzRequest = {
-        kind: `${b.kind}${p !== sample.params ? '+params' : ''}`,
+        kind: `${b.kind}${p !== sample.params ? '+params' : ''}${twilio ? `+${signed}-signature` : ''}`,
         method: op.method,
-        path: buildPath(op, p, q),
+        path,
         ...(b.text !== undefined ? { body: b.text } : {}),
         headers: {
           ...(b.text !== undefined && type !== '' ? { 'content-type': type } : {}),
           ...(actor !== null ? { 'x-consent-actor': actor } : {}),
+          ...Object.fromEntries(Object.entries(own).filter(([, v]) => v !== undefined)),
+          ...(twilio && signed !== 'none'
+            ? {
+                'x-twilio-signature':
+                  signed === 'valid' ? twilioSignature(path, b.text) : 'AAAAAAAAAAAAAAAAAAAAAAAAAAA=',
+              }
+            : {}),
         },
       };
       // fast-check prints counterexamples with this: keep huge bodies and paths readable.
@@ -977,11 +1086,16 @@ describe('fuzzing every route', () => {
     for (const op of ops) {
       const sample = sampleOf(op);
       if (sample.derived) derived.push(opKey(op));
+      const path = buildPath(op, sample.params, Object.entries(sample.query ?? {}));
+      const body = op.method === 'GET' ? undefined : encodeBody(op, sample.body ?? {});
       const res = await api.send({
         method: op.method,
-        path: buildPath(op, sample.params, Object.entries(sample.query ?? {})),
-        ...(op.method !== 'GET' ? { body: sample.body ?? {} } : {}),
-        ...(op.bodyTypes ? { headers: { 'content-type': op.bodyTypes[0]! } } : {}),
+        path,
+        ...(body !== undefined ? { body } : {}),
+        headers: {
+          'content-type': Object.keys(op.mediaTypes ?? { 'application/json': 0 })[0]!,
+          ...requiredHeaders(op, sample, path, body),
+        },
       });
       requests++;
       // A derived sample may not pass every semantic rule; a hand-written one must.
@@ -1015,7 +1129,13 @@ describe('fuzzing every route', () => {
       for (const body of RAW_BODIES) {
         await exercise(
           op,
-          { kind: 'raw', method: op.method, path: buildPath(op, sample.params, []), body, headers: {} },
+          {
+            kind: 'raw',
+            method: op.method,
+            path: buildPath(op, sample.params, []),
+            body,
+            headers: requiredHeaders(op, sample, buildPath(op, sample.params, []), body),
+          },
           known,
         );
       }

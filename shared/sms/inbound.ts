@@ -1,0 +1,70 @@
+import type { Catalog } from '../domain/catalog';
+import { normalizeContactPoint } from '../domain/contact-point';
+import type { Profile } from '../domain/model';
+import type { ConsentRecordInput } from '../schemas';
+import type { KeywordMatch } from './keywords';
+
+/** A text message as a provider delivers it. */
+export interface InboundText {
+  from: string;
+  to: string;
+  message: string;
+  /** Twilio's `OptOutType`, when Advanced Opt-Out recognised a keyword. */
+  optOutType?: string;
+  /** When the provider received it (RFC 3339); absent = when the service receives it. */
+  receivedAt?: string;
+}
+
+/**
+ * A number a provider sent, in E.164, read as every sms contact point is read (a number without `+`
+ * is a national number of the default region), so a STOP lands on the contact point `/api/check`
+ * looks up. Providers send international numbers, some without the `+` (`447911123456`): when the
+ * digits are no valid national number but are a valid international one, that reading is taken.
+ */
+export function phoneNumberOf(raw: string, defaultRegion: string): string | undefined {
+  const read = normalizeContactPoint('sms', raw, defaultRegion);
+  if (read.ok) return read.address;
+  const digits = raw.trim();
+  if (!/^[1-9]\d{6,14}$/.test(digits)) return undefined;
+  const international = normalizeContactPoint('sms', `+${digits}`, defaultRegion);
+  return international.ok ? international.address : undefined;
+}
+
+/** The profiles a keyword sent to `to` acts on: the one claiming the number, else every profile. */
+export function profilesReachedAt(catalog: Catalog, to: string | undefined): Profile[] {
+  const claimed = to === undefined ? undefined : catalog.smsNumbers.get(to);
+  return claimed ? [claimed] : [...catalog.profiles.values()];
+}
+
+/**
+ * The records an opt-out or opt-in keyword writes: every commercial and transactional purpose of the
+ * profiles reached, on `sms`, for the sender. One contact point, so one upsert commits them at once.
+ */
+export function keywordRecords(
+  catalog: Catalog,
+  text: { sender: string; to: string; match: KeywordMatch; capturedAt?: string },
+  defaultRegion: string,
+): ConsentRecordInput[] {
+  if (text.match.action === 'help') return [];
+  const value = text.match.action === 'optOut' ? 'optedOut' : 'optedIn';
+  const to = phoneNumberOf(text.to, defaultRegion);
+  // Short codes and sender ids are no phone numbers, yet worth naming; anything else is not kept.
+  const shown = to ?? (/^[0-9A-Za-z]{1,16}$/.test(text.to.trim()) ? text.to.trim() : 'another number');
+  // The same description for the same keyword to the same number: a repeated delivery is `unchanged`.
+  const reasonDescription = `${text.match.keyword} texted to ${shown}`;
+  return profilesReachedAt(catalog, to).flatMap((profile) =>
+    profile.purposes
+      .filter((purpose) => purpose.type === 'commercial' || purpose.type === 'transactional')
+      .map((purpose) => ({
+        channel: 'sms' as const,
+        contactPoint: text.sender,
+        purposeId: purpose.id,
+        value,
+        source: 'textMessage' as const,
+        reason: 'noReasons' as const,
+        reasonDescription,
+        status: 'active' as const,
+        ...(text.capturedAt !== undefined ? { capturedAt: text.capturedAt } : {}),
+      })),
+  );
+}
