@@ -24,6 +24,18 @@ export interface Operation {
 
 const invalid = { 400: { description: 'The request is not valid', schema: s.problemSchema } };
 const page = (description: string) => ({ description, contentType: 'text/html' });
+/** The Dataverse routes answer errors in the Dataverse shape, never problem+json. */
+const dataverseErrors = (statuses: number[]) =>
+  Object.fromEntries(
+    statuses.map((status) => [
+      status,
+      {
+        description: `Dataverse error ${status}`,
+        schema: s.dataverseErrorSchema,
+        contentType: 'application/json',
+      },
+    ]),
+  );
 /** What the link pages' forms send (RFC 8058 allows both). */
 const FORM_BODIES = {
   'application/x-www-form-urlencoded': s.pageFormSchema,
@@ -453,6 +465,64 @@ export const operations = {
       200: { description: 'Deliveries allowed: WebHook-Allowed-Origin and WebHook-Allowed-Rate set' },
       400: { description: 'No or a malformed WebHook-Request-Origin header', schema: s.problemSchema },
     },
+  },
+  dataverseGet: {
+    name: 'dataverseGet',
+    method: 'GET',
+    route: 'data/v9.2/{*path}',
+    authLevel: 'function',
+    summary:
+      'Dataverse Web API: msdynmkt_contactpointconsent4s, msdynmkt_purposes and msdynmkt_topics, a collection ($filter, $select, $top, Prefer: odata.maxpagesize) or one row by GUID',
+    params: s.dataversePathSchema,
+    errors: 'dataverse',
+    responses: {
+      200: {
+        description: 'A page of rows with @odata.nextLink when more follow, or one row',
+        schema: s.dataverseAnswerSchema,
+      },
+      ...dataverseErrors([400, 404, 503]),
+    },
+  },
+  dataverseCreate: {
+    name: 'dataverseCreate',
+    method: 'POST',
+    route: 'data/v9.2/{*path}',
+    authLevel: 'function',
+    summary:
+      'Dataverse Web API: create a msdynmkt_contactpointconsent4 row (or update the one for the same key)',
+    params: s.dataversePathSchema,
+    body: s.dataverseRowBodySchema,
+    errors: 'dataverse',
+    responses: {
+      201: { description: 'Created, with Prefer: return=representation', schema: s.dataverseAnswerSchema },
+      204: { description: 'Created; OData-EntityId names the row' },
+      ...dataverseErrors([400, 404, 405, 503]),
+    },
+  },
+  dataverseUpdate: {
+    name: 'dataverseUpdate',
+    method: 'PATCH',
+    route: 'data/v9.2/{*path}',
+    authLevel: 'function',
+    summary: 'Dataverse Web API: update a msdynmkt_contactpointconsent4 row (If-Match honoured)',
+    params: s.dataversePathSchema,
+    body: s.dataverseRowBodySchema,
+    errors: 'dataverse',
+    responses: {
+      200: { description: 'Updated, with Prefer: return=representation', schema: s.dataverseAnswerSchema },
+      204: { description: 'Updated' },
+      ...dataverseErrors([400, 404, 405, 412, 503]),
+    },
+  },
+  dataverseDelete: {
+    name: 'dataverseDelete',
+    method: 'DELETE',
+    route: 'data/v9.2/{*path}',
+    authLevel: 'function',
+    summary: 'Refused: consent history is never deleted (set msdynmkt_value instead)',
+    params: s.dataversePathSchema,
+    errors: 'dataverse',
+    responses: { ...dataverseErrors([404, 405]) },
   },
 } satisfies Record<string, Operation>;
 

@@ -10,7 +10,10 @@ export type ErrorCode =
   | 'storage-unavailable'
   | 'storage-contention'
   | 'capacity-exceeded'
-  | 'gone';
+  | 'gone'
+  | 'precondition-failed'
+  | 'not-supported'
+  | 'method-not-allowed';
 
 export interface ErrorDetail {
   path: string;
@@ -78,5 +81,12 @@ export class CapacityError extends ServiceError {
 export class GoneError extends ServiceError {
   constructor(message: string) {
     super('gone', message);
+  }
+}
+
+/** The record changed since the version the caller named (an If-Match that no longer matches). */
+export class PreconditionFailedError extends ServiceError {
+  constructor(message = 'The record changed since that version was read.') {
+    super('precondition-failed', message);
   }
 }

@@ -18,6 +18,9 @@ const PROBLEMS: Record<ErrorCode, { status: number; title: string }> = {
   conflict: { status: 409, title: 'Conflict' },
   'capacity-exceeded': { status: 409, title: 'Capacity exceeded' },
   gone: { status: 410, title: 'Gone' },
+  'precondition-failed': { status: 412, title: 'Precondition failed' },
+  'not-supported': { status: 400, title: 'Not supported' },
+  'method-not-allowed': { status: 405, title: 'Method not allowed' },
   'storage-contention': { status: 503, title: 'Too much contention, retry' },
   'storage-unavailable': { status: 503, title: 'Consent storage is unavailable' },
 };

@@ -1,5 +1,6 @@
 import { Limiter } from './concurrency';
 import { getConfig, type Config } from './config';
+import { DataverseService } from './dataverse/dataverse-service';
 import { ChangeFeedService } from './feed/change-feed';
 import { TableFeedMarkers } from './feed/feed-markers';
 import { LinkKeyRing } from './links/link-keys';
@@ -12,6 +13,7 @@ import { ConsentService } from './services/consent-service';
 import { SmsService } from './sms/sms-service';
 import { TableCatalogStore } from './storage/catalog-store';
 import { TableConsentStore } from './storage/consent-store';
+import { TableRecordIndex } from './storage/record-index';
 import { createTableClient, tableName } from './storage/tables';
 
 export interface Services {
@@ -25,6 +27,7 @@ export interface Services {
   feed: ChangeFeedService | undefined;
   links: LinkService;
   list: ConsentListService;
+  dataverse: DataverseService;
 }
 
 /** Instance clocks are assumed to agree within this much (Azure keeps them far closer). */
@@ -44,9 +47,14 @@ export function createServices(config: Config): Services {
           limiter,
         )
       : undefined;
+  const recordIndex = new TableRecordIndex(
+    createTableClient(config, tableName(config, 'RecordIds')),
+    limiter,
+  );
   const store = new TableConsentStore(
     createTableClient(config, tableName(config, 'Consents')),
     limiter,
+    recordIndex,
     markers && {
       markers,
       // settle >= budget + 2 x skew: a marker can never appear behind a reader's cursor.
@@ -67,6 +75,7 @@ export function createServices(config: Config): Services {
     config.DEFAULT_PHONE_REGION,
     clock,
   );
+  const list = new ConsentListService(store, catalog);
   const checks = new CheckService(consents, catalog, config.DEFAULT_PHONE_REGION, links);
   return {
     config,
@@ -75,7 +84,8 @@ export function createServices(config: Config): Services {
     checks,
     centers: new CenterService(consents, catalog, checks, config.DEFAULT_PHONE_REGION),
     links,
-    list: new ConsentListService(store, catalog),
+    list,
+    dataverse: new DataverseService(catalog, consents, list, store, recordIndex, config.DEFAULT_PHONE_REGION),
     sms: new SmsService(consents, catalog, {
       defaultRegion: config.DEFAULT_PHONE_REGION,
       concurrency: config.STORAGE_CONCURRENCY,

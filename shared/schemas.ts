@@ -61,13 +61,29 @@ export const enforcementSchema = z.union([
   }),
 ]);
 
-export const topicSchema = z.object({ id: idSchema, name: text(LIMITS.nameLength).min(1) });
+/** A GUID as Dataverse writes it, kept lower-case. */
+export const guidSchema = z
+  .string()
+  .regex(/^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/, 'a GUID')
+  .transform((guid) => guid.toLowerCase());
+const dataverseIdSchema = guidSchema
+  .optional()
+  .describe(
+    'the GUID Dataverse clients use for it (unique across profiles); without one, a fixed UUID v5 of its id',
+  );
+
+export const topicSchema = z.object({
+  id: idSchema,
+  name: text(LIMITS.nameLength).min(1),
+  dataverseId: dataverseIdSchema,
+});
 
 export const purposeSchema = z.object({
   id: idSchema,
   name: text(LIMITS.nameLength).min(1),
   type: z.enum(PURPOSE_TYPES),
   enforcement: enforcementSchema,
+  dataverseId: dataverseIdSchema,
   topics: z.array(topicSchema).max(LIMITS.topicsPerPurpose).default([]),
 });
 
@@ -594,3 +610,18 @@ export type ContactView = z.infer<typeof contactViewSchema>;
 
 /** The fields of a link page's form (checkbox names, `List-Unsubscribe`), each a text value. */
 export const pageFormSchema = z.record(z.string(), z.string());
+
+// Dataverse Web API.
+
+export const dataversePathSchema = z.object({
+  path: z
+    .string()
+    .describe(
+      'msdynmkt_contactpointconsent4s, msdynmkt_purposes or msdynmkt_topics, with (<guid>) for one row',
+    ),
+});
+export const dataverseErrorSchema = z.object({ error: z.object({ code: z.string(), message: z.string() }) });
+export const dataverseAnswerSchema = z.record(z.string(), z.unknown());
+export const dataverseRowBodySchema = z
+  .record(z.string(), z.unknown())
+  .describe('writable msdynmkt_contactpointconsent4 columns and @odata.bind lookups');

@@ -366,7 +366,7 @@ export function parseFilter(text: string, columns: Columns): FilterExpression {
   return new Parser(text, columns).parse();
 }
 
-function sameValue(a: FilterValue, b: FilterValue): boolean {
+export function sameValue(a: FilterValue, b: FilterValue): boolean {
   if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return a === b;
   if ('guid' in a && 'guid' in b) return a.guid.toLowerCase() === b.guid.toLowerCase();
   if ('datetime' in a && 'datetime' in b) return a.datetime === b.datetime;

@@ -46,6 +46,8 @@ export type Enforcement = EnforcementModel | Record<Channel, EnforcementModel>;
 export interface Topic {
   id: string;
   name: string;
+  /** The GUID Dataverse clients know it by, if it has one of its own. */
+  dataverseId?: string;
 }
 
 export interface Purpose {
@@ -54,6 +56,7 @@ export interface Purpose {
   type: PurposeType;
   enforcement: Enforcement;
   topics?: Topic[];
+  dataverseId?: string;
 }
 
 export interface Profile {

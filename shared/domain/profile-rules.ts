@@ -59,6 +59,28 @@ export function idsTakenByOthers(profile: Profile, others: readonly Profile[]): 
     .map((id) => ({ path: 'purposes', message: `id "${id}" belongs to profile "${owner.get(id)}"` }));
 }
 
+/** The Dataverse GUIDs a profile gives its purposes and topics. */
+function dataverseIdsOf(profile: Profile): string[] {
+  return profile.purposes
+    .flatMap((p) => [p.dataverseId, ...(p.topics ?? []).map((t) => t.dataverseId)])
+    .filter((id): id is string => id !== undefined);
+}
+
+/** A Dataverse GUID names one purpose or topic, across every profile and within this one. */
+export function dataverseIdsTaken(profile: Profile, others: readonly Profile[]): ErrorDetail[] {
+  const owner = new Map<string, string>();
+  for (const other of others)
+    if (other.id !== profile.id)
+      for (const id of dataverseIdsOf(other)) owner.set(id, `profile "${other.id}"`);
+  const problems: ErrorDetail[] = [];
+  for (const id of dataverseIdsOf(profile)) {
+    const taken = owner.get(id);
+    if (taken) problems.push({ path: 'purposes', message: `dataverseId ${id} belongs to ${taken}` });
+    owner.set(id, 'another purpose or topic of this profile');
+  }
+  return problems;
+}
+
 /** A text message number names one profile: a keyword sent to it acts on that profile's purposes. */
 export function numbersTakenByOthers(profile: Profile, others: readonly Profile[]): ErrorDetail[] {
   const owner = new Map<string, string>();

@@ -1,6 +1,11 @@
 import { buildCatalog, type Catalog } from '../domain/catalog';
 import type { Profile, Settings } from '../domain/model';
-import { idsTakenByOthers, numbersTakenByOthers, profileShapeProblems } from '../domain/profile-rules';
+import {
+  dataverseIdsTaken,
+  idsTakenByOthers,
+  numbersTakenByOthers,
+  profileShapeProblems,
+} from '../domain/profile-rules';
 import { ConflictError, NotFoundError, StorageContentionError, ValidationError } from '../errors';
 import { profileBodySchema } from '../schemas';
 import type { CatalogStore } from '../storage/catalog-store';
@@ -99,7 +104,11 @@ export class CatalogService {
     await this.store.ready();
     for (let attempt = 0; attempt < MAX_WRITE_ATTEMPTS; attempt++) {
       const { profiles, etag } = await this.store.readProfiles();
-      const taken = [...idsTakenByOthers(profile, profiles), ...numbersTakenByOthers(profile, profiles)];
+      const taken = [
+        ...idsTakenByOthers(profile, profiles),
+        ...numbersTakenByOthers(profile, profiles),
+        ...dataverseIdsTaken(profile, profiles),
+      ];
       if (taken.length > 0) {
         throw new ConflictError(
           'Purpose and topic ids and text message numbers must be unique across profiles.',

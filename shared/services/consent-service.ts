@@ -6,7 +6,12 @@ import type { Catalog } from '../domain/catalog';
 import { applyConsentWrite, effectiveCaptureTime, type ConsentWrite } from '../domain/consent-change';
 import { normalizeContactPoint } from '../domain/contact-point';
 import { consentKey, type Channel, type StoredConsent } from '../domain/model';
-import { StorageContentionError, ValidationError, type ErrorDetail } from '../errors';
+import {
+  PreconditionFailedError,
+  StorageContentionError,
+  ValidationError,
+  type ErrorDetail,
+} from '../errors';
 import { itemIssueDetails } from '../validation';
 import {
   consentRecordInputSchema,
@@ -42,6 +47,13 @@ export interface ConsentServiceOptions {
 interface PendingWrite {
   index: number;
   write: ConsentWrite;
+  /** The version the record must still have (If-Match), when the caller names one. */
+  expectedVersion?: string;
+}
+
+export interface UpsertOptions {
+  /** Per input, the version its record must still have when it is applied; else 412. */
+  expectedVersions?: ReadonlyArray<string | undefined>;
 }
 
 /** What one request does to one contact point: an outcome per write and, if anything changes, one commit. */
@@ -186,7 +198,11 @@ export class ConsentService {
    * contact point: whatever the request changes on one contact point is one transaction with its
    * history, retried on ETag conflicts.
    */
-  async upsert(inputs: readonly unknown[], actor: string): Promise<UpsertResult[]> {
+  async upsert(
+    inputs: readonly unknown[],
+    actor: string,
+    options: UpsertOptions = {},
+  ): Promise<UpsertResult[]> {
     const catalog = await this.catalog.current();
     const receivedAt = this.clock();
     const problems: ErrorDetail[] = [];
@@ -208,7 +224,12 @@ export class ConsentService {
       if (!found) return;
       const key = keyOf(found.contactPoint);
       const group = groups.get(key) ?? { contactPoint: found.contactPoint, writes: [] };
-      group.writes.push({ index, write: found.write });
+      const expectedVersion = options.expectedVersions?.[index];
+      group.writes.push({
+        index,
+        write: found.write,
+        ...(expectedVersion !== undefined ? { expectedVersion } : {}),
+      });
       groups.set(key, group);
     });
     if (problems.length > 0)
@@ -347,8 +368,11 @@ export class ConsentService {
     const entries: HistoryEntry[] = [];
     const results: ContactPointPlan['results'] = [];
     let marksMoved = false;
-    for (const { index, write } of writes) {
+    for (const { index, write, expectedVersion } of writes) {
       const key = consentKey(write.purposeId, write.topicId);
+      if (expectedVersion !== undefined && records.get(key)?.version !== expectedVersion) {
+        throw new PreconditionFailedError();
+      }
       const sequence = state.sequence + entries.length + 1;
       const applied = applyConsentWrite(records.get(key), seen.get(key), write, {
         now,

@@ -19,6 +19,9 @@ import {
   sequenceOfHistoryRowKey,
 } from './keys';
 import type { Limiter } from '../concurrency';
+import { consentKey } from '../domain/model';
+import type { IndexedRecord, RecordIndex } from './record-index';
+import { recordId } from './record-ids';
 import {
   MAX_COMMITS_PER_MARKER,
   positionOf,
@@ -86,6 +89,8 @@ export interface PreparedCommit {
   readonly contactPoint: ContactPoint;
   readonly id: string;
   readonly entries: readonly HistoryEntry[];
+  /** The records this commit creates, for the record-id index. */
+  readonly created: readonly IndexedRecord[];
   readonly state: TableEntity<Record<string, unknown>>;
   readonly history: TableEntity<Record<string, unknown>> | undefined;
 }
@@ -93,16 +98,21 @@ export interface PreparedCommit {
 /** What a history row holds for a commit a feed marker names. */
 export type CommitLookup = HistoryEntry[] | 'pending' | 'failed';
 
-/** Where each commit of a request was announced in the change feed. */
+/** Where each commit of a request was announced in the change feed, and whether its new records are indexed. */
 export interface Publication {
   markerOf(commit: string): { marker: FeedMarker; index: number } | undefined;
+  indexed(commit: string): boolean;
 }
 
-const NOT_PUBLISHED: Publication = { markerOf: () => undefined };
+const NOT_PUBLISHED: Publication = { markerOf: () => undefined, indexed: () => false };
 
 export interface ConsentStore {
   ready(): Promise<void>;
   read(contactPoint: ContactPoint): Promise<ContactPointState>;
+  /** The contact point stored under a PartitionKey and its state, or undefined when nothing is. */
+  readByKey(
+    contactKey: string,
+  ): Promise<{ contactPoint: ContactPoint; state: ContactPointState } | undefined>;
   /**
    * Serializes what a commit would store, or throws a CapacityError if it would not fit: every
    * commit of a request is prepared before the first is submitted.
@@ -207,21 +217,40 @@ export class TableConsentStore implements ConsentStore {
   constructor(
     private readonly table: TableClient,
     private readonly limiter: Limiter,
+    private readonly index: RecordIndex,
     private readonly feed?: FeedWriting,
   ) {}
 
   async read(contactPoint: ContactPoint): Promise<ContactPointState> {
-    const partitionKey = contactPointKey(contactPoint.channel, contactPoint.address);
-    const entity = await this.limiter.run(() =>
+    const entity = await this.stateEntity(contactPointKey(contactPoint.channel, contactPoint.address));
+    if (!entity) return emptyState();
+    if (entity.address !== contactPoint.address || entity.channel !== contactPoint.channel) {
+      throw new ConflictError('Two contact points map to one storage key; this address cannot be stored.');
+    }
+    return this.toState(entity);
+  }
+
+  async readByKey(
+    contactKey: string,
+  ): Promise<{ contactPoint: ContactPoint; state: ContactPointState } | undefined> {
+    const entity = await this.stateEntity(contactKey);
+    if (!entity) return undefined;
+    return {
+      contactPoint: { channel: entity.channel as Channel, address: entity.address as string },
+      state: this.toState(entity),
+    };
+  }
+
+  private stateEntity(partitionKey: string): Promise<TableEntityResult<Record<string, unknown>> | undefined> {
+    return this.limiter.run(() =>
       storageCall<TableEntityResult<Record<string, unknown>> | undefined>(
         () => this.table.getEntity<Record<string, unknown>>(partitionKey, STATE_ROW_KEY),
         { 404: () => undefined },
       ),
     );
-    if (!entity) return emptyState();
-    if (entity.address !== contactPoint.address || entity.channel !== contactPoint.channel) {
-      throw new ConflictError('Two contact points map to one storage key; this address cannot be stored.');
-    }
+  }
+
+  private toState(entity: TableEntityResult<Record<string, unknown>>): ContactPointState {
     const records = JSON.parse(fromChunks(entity, 'r')) as Record<string, StoredConsent>;
     const seenJson = fromChunks(entity, 'm');
     const seen = seenJson === '' ? {} : (JSON.parse(seenJson) as Record<string, string>);
@@ -269,7 +298,14 @@ export class TableConsentStore implements ConsentStore {
         ...toBinaryChunks(packed, 'z'),
       };
     }
-    return { contactPoint, id, entries, state, history };
+    const created = entries
+      .filter((entry) => entry.before === null)
+      .map((entry) => ({
+        id: recordId(contactPoint.channel, contactPoint.address, entry.after.purposeId, entry.after.topicId),
+        contactKey: partitionKey,
+        key: consentKey(entry.after.purposeId, entry.after.topicId),
+      }));
+    return { contactPoint, id, entries, created, state, history };
   }
 
   async publish(
@@ -277,7 +313,16 @@ export class TableConsentStore implements ConsentStore {
   ): Promise<Publication> {
     const feed = this.feed;
     const announced = commits.filter((c) => c.prepared.history);
-    if (!feed || announced.length === 0) return NOT_PUBLISHED;
+    // The index entries of the request's new records go with its markers, before any commit.
+    const created = commits.flatMap((c) => c.prepared.created);
+    const indexing =
+      created.length > 0 ? this.index.ready().then(() => this.index.write(created)) : undefined;
+    const indexed = new Set(commits.filter((c) => c.prepared.created.length > 0).map((c) => c.prepared.id));
+    const unannounced: Publication = { markerOf: () => undefined, indexed: (commit) => indexed.has(commit) };
+    if (!feed || announced.length === 0) {
+      await indexing;
+      return unannounced;
+    }
     const markers: FeedMarker[] = [];
     for (let i = 0; i < announced.length; i += MAX_COMMITS_PER_MARKER) {
       const group = announced.slice(i, i + MAX_COMMITS_PER_MARKER);
@@ -289,17 +334,17 @@ export class TableConsentStore implements ConsentStore {
       );
     }
     await feed.markers.ready();
-    await Promise.all(markers.map((m) => feed.markers.write(m)));
+    await Promise.all([...markers.map((m) => feed.markers.write(m)), indexing]);
     // Stored too late, a marker could fall behind a reader's cursor: none of these is used, and
     // each commit announces itself when it is sent.
     if ((feed.clock ?? Date.now)() > Math.min(...markers.map((m) => m.time)) + feed.markerBudgetMs) {
       await Promise.all(markers.map((m) => feed.markers.remove(m))).catch(() => undefined);
-      return NOT_PUBLISHED;
+      return unannounced;
     }
     const byCommit = new Map<string, { marker: FeedMarker; index: number }>();
     for (const marker of markers)
       marker.commits.forEach((c, index) => byCommit.set(c.commit, { marker, index }));
-    return { markerOf: (commit) => byCommit.get(commit) };
+    return { markerOf: (commit) => byCommit.get(commit), indexed: unannounced.indexed };
   }
 
   async commit(
@@ -307,6 +352,10 @@ export class TableConsentStore implements ConsentStore {
     previous: ContactPointState,
     publication = NOT_PUBLISHED,
   ): Promise<void> {
+    if (prepared.created.length > 0 && !publication.indexed(prepared.id)) {
+      await this.index.ready();
+      await this.index.write(prepared.created);
+    }
     const announced =
       publication.markerOf(prepared.id) ??
       (prepared.history && this.feed

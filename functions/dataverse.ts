@@ -1,0 +1,139 @@
+import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
+import { z } from 'zod';
+import { httpOptions, operations } from '../shared/api';
+import { getConfig } from '../shared/config';
+import { CONSENT_SET } from '../shared/dataverse/entities';
+import { parsePrefer, parseQueryOptions, parseResourcePath } from '../shared/dataverse/request';
+import { odataJson, respondDataverse } from '../shared/dataverse/responses';
+import { parseSelect } from '../shared/dataverse/dataverse-service';
+import { ServiceError } from '../shared/errors';
+import { actorOf, readJson } from '../shared/http';
+import { publicBaseUrl } from '../shared/public-url';
+import { getServices } from '../shared/runtime';
+
+const API = '/api/data/v9.2';
+
+function baseOf(request: HttpRequest): string {
+  return `${publicBaseUrl(getConfig(), request.url)}${API}`;
+}
+
+function rowUrl(request: HttpRequest, id: string): string {
+  return `${baseOf(request)}/${CONSENT_SET}(${id})`;
+}
+
+/** GET a collection (with $filter, $select, $top, paging) or one row. */
+export async function dataverseGet(
+  request: HttpRequest,
+  context: InvocationContext,
+): Promise<HttpResponseInit> {
+  return respondDataverse(context, async () => {
+    const { set, id } = parseResourcePath(request.params.path ?? '');
+    const options = parseQueryOptions(request);
+    const select = parseSelect(set, options.select);
+    const dataverse = getServices().dataverse;
+    const context = `${baseOf(request)}/$metadata#${set}${select ? `(${select.join(',')})` : ''}`;
+    if (id !== undefined) {
+      return odataJson(200, {
+        '@odata.context': `${context}/$entity`,
+        ...(await dataverse.row(set, id, select)),
+      });
+    }
+    const prefer = parsePrefer(request);
+    const { select: _text, ...query } = options;
+    const page = await dataverse.collection({
+      set,
+      ...query,
+      ...(select ? { select } : {}),
+      maxPageSize: prefer.maxPageSize,
+    });
+    let nextLink: string | undefined;
+    if (page.skipToken !== undefined) {
+      const next = new URL(request.url);
+      next.searchParams.set('$skiptoken', page.skipToken);
+      nextLink = `${baseOf(request)}/${set}${next.search}`;
+    }
+    return odataJson(
+      200,
+      { '@odata.context': context, value: page.rows, ...(nextLink ? { '@odata.nextLink': nextLink } : {}) },
+      request.headers.get('prefer')?.toLowerCase().includes('odata.maxpagesize')
+        ? { 'Preference-Applied': `odata.maxpagesize=${prefer.maxPageSize}` }
+        : {},
+    );
+  });
+}
+
+/** POST a consent row: 204 with OData-EntityId, or 201 and the row with Prefer: return=representation. */
+export async function dataverseCreate(
+  request: HttpRequest,
+  context: InvocationContext,
+): Promise<HttpResponseInit> {
+  return respondDataverse(context, async () => {
+    const { set, id } = parseResourcePath(request.params.path ?? '');
+    if (set !== CONSENT_SET || id !== undefined) {
+      throw new ServiceError('method-not-allowed', `Creating rows of ${set} this way is not supported.`);
+    }
+    const body = await readJson(request, z.unknown());
+    const written = await getServices().dataverse.create(body, actorOf(request));
+    return writtenResponse(request, written, 201);
+  });
+}
+
+/** PATCH a consent row: 204, or 200 and the row; If-Match W/"<version>" that no longer matches is 412. */
+export async function dataverseUpdate(
+  request: HttpRequest,
+  context: InvocationContext,
+): Promise<HttpResponseInit> {
+  return respondDataverse(context, async () => {
+    const { set, id } = parseResourcePath(request.params.path ?? '');
+    if (set !== CONSENT_SET || id === undefined) {
+      throw new ServiceError('method-not-allowed', `Updating ${set} this way is not supported.`);
+    }
+    const body = await readJson(request, z.unknown());
+    const written = await getServices().dataverse.update(
+      id,
+      body,
+      request.headers.get('if-match') ?? undefined,
+      actorOf(request),
+    );
+    return writtenResponse(request, written, 200);
+  });
+}
+
+/** History is never deleted: set msdynmkt_value instead. */
+export async function dataverseDelete(
+  request: HttpRequest,
+  context: InvocationContext,
+): Promise<HttpResponseInit> {
+  return respondDataverse(context, async () => {
+    parseResourcePath(request.params.path ?? '');
+    throw new ServiceError(
+      'method-not-allowed',
+      'Deleting consent rows is not supported: their history is kept. Set msdynmkt_value to opted out (534120002) instead.',
+    );
+  });
+}
+
+function writtenResponse(
+  request: HttpRequest,
+  written: { record: { id: string }; row: Record<string, unknown> },
+  status: number,
+): HttpResponseInit {
+  const url = rowUrl(request, written.record.id);
+  if (!parsePrefer(request).returnRepresentation) {
+    return { status: 204, headers: { 'OData-Version': '4.0', 'OData-EntityId': url } };
+  }
+  return odataJson(
+    status,
+    { '@odata.context': `${baseOf(request)}/$metadata#${CONSENT_SET}/$entity`, ...written.row },
+    { 'OData-EntityId': url, 'Preference-Applied': 'return=representation' },
+  );
+}
+
+const get = operations.dataverseGet;
+app.http(get.name, httpOptions(get, dataverseGet));
+const post = operations.dataverseCreate;
+app.http(post.name, httpOptions(post, dataverseCreate));
+const patch = operations.dataverseUpdate;
+app.http(patch.name, httpOptions(patch, dataverseUpdate));
+const del = operations.dataverseDelete;
+app.http(del.name, httpOptions(del, dataverseDelete));
