@@ -1,4 +1,5 @@
 import js from '@eslint/js';
+import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
@@ -29,5 +30,9 @@ export default tseslint.config(
         { patterns: ['@azure/*', '../storage/*', '../http', '../services/*', 'node:*', '!node:url'] },
       ],
     },
+  },
+  {
+    files: ['shared/web/assets/**/*.js'],
+    languageOptions: { globals: globals.browser, sourceType: 'module' },
   },
 );
