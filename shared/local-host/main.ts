@@ -2,7 +2,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { ConfigError, getConfig } from '../config';
-import { tableEndpointOf } from '../storage/tables';
+import { isDevelopmentStorage, tableEndpointOf } from '../storage/development-storage';
 import { isListening, startAzurite, type RunningAzurite } from './azurite';
 import { installFunctionsCore } from './functions-core';
 import { createLocalHost } from './server';
@@ -37,9 +37,10 @@ async function main(): Promise<void> {
   const log = (line: string) => process.stdout.write(`${new Date().toISOString()} ${line}\n`);
 
   let azurite: RunningAzurite | undefined;
-  const endpoint = tableEndpointOf(config.AzureWebJobsStorage);
-  const isLocal = endpoint && ['127.0.0.1', 'localhost'].includes(endpoint.hostname);
-  if (isLocal && /UseDevelopmentStorage=true/i.test(config.AzureWebJobsStorage)) {
+  const storage = config.consentStorage;
+  const development = storage.kind === 'connectionString' && isDevelopmentStorage(storage.connectionString);
+  const endpoint = development ? tableEndpointOf(storage.connectionString) : undefined;
+  if (endpoint && ['127.0.0.1', 'localhost'].includes(endpoint.hostname)) {
     const port = Number(endpoint.port);
     if (await isListening(endpoint.hostname, port)) {
       log(`Using the table service already listening on ${endpoint.host}`);
