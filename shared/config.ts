@@ -85,6 +85,8 @@ const configSchema = z.object({
   FUNCTIONS_REQUEST_BODY_SIZE_LIMIT: intSetting(104_857_600, 1, 2_147_483_647),
   PORT: intSetting(7071, 0, 65535),
   AZURITE_LOCATION: z.string().default('.azurite'),
+  /** Local host only: serve the function app in this folder (an unpacked package) instead of the project. */
+  FUNCTIONS_APP_ROOT: z.string().trim().min(1).optional(),
   /** Testing aid: shift this instance's clock, to prove the feed under clock skew between instances. */
   LOCAL_CLOCK_OFFSET_MS: z.coerce.number().int().min(-60_000).max(60_000).default(0),
   /** Set by tools that start the local host: exit when the parent closes our stdin. */
