@@ -6,7 +6,7 @@
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
-import { build, type Metafile } from 'esbuild';
+import { build, stop, type Metafile } from 'esbuild';
 import { zipSync, type Zippable } from 'fflate';
 
 const projectRoot = resolve(__dirname, '..');
@@ -95,7 +95,7 @@ export async function buildPackage(root: string = projectRoot): Promise<BuiltPac
     metafile: true,
     legalComments: 'none', // the licences are in THIRD-PARTY-NOTICES.txt
     logLevel: 'warning',
-  });
+  }).finally(() => stop()); // esbuild's service process goes with the build
   const inputs = Object.keys(bundled.metafile.inputs).sort();
   const forbidden = inputs.filter((input) => FORBIDDEN_INPUTS.some((pattern) => pattern.test(input)));
   if (forbidden.length > 0) throw new Error(`The bundle must not contain ${forbidden.join(', ')}`);

@@ -130,8 +130,8 @@ describe('managed identity (user-assigned) against table storage that takes bear
     expect(new Set(identity.requests.map((r) => `${r.resource} ${r.clientId}`))).toEqual(
       new Set([`https://storage.azure.com ${USER_ASSIGNED}`]),
     );
-    // Tokens are cached: far fewer token requests than storage calls.
-    expect(identity.requests.length).toBeLessThanOrEqual(2);
+    // Tokens are cached: at most one request per table client, however many storage calls were made.
+    expect(identity.requests.length).toBeLessThanOrEqual(3);
   });
 });
 
