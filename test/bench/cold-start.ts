@@ -50,9 +50,9 @@ function nodeLine(
 }
 
 /** Milliseconds from spawning a host of `env` to the answer of its first check. */
-async function startToFirstCheck(env: Record<string, string>): Promise<number> {
+async function startToFirstCheck(env: Record<string, string>, cwd: string): Promise<number> {
   const started = performance.now();
-  const host = await startHost(env);
+  const host = await startHost(env, { cwd });
   try {
     const res = await fetch(`${host.url}/api/check`, {
       method: 'POST',
@@ -70,9 +70,9 @@ async function startToFirstCheck(env: Record<string, string>): Promise<number> {
 }
 
 /** Milliseconds from spawning a host of `env` to its listening: the local host's own share. */
-async function startToListening(env: Record<string, string>): Promise<number> {
+async function startToListening(env: Record<string, string>, cwd: string): Promise<number> {
   const started = performance.now();
-  const host = await startHost(env);
+  const host = await startHost(env, { cwd });
   const listening = performance.now() - started;
   await host.stop();
   return listening;
@@ -159,9 +159,10 @@ export async function measureColdStart(azurite: RunningAzurite): Promise<ColdSta
       .filter((f) => f.endsWith('.js'))
       .sort()
       .map((f) => join(projectRoot, 'dist', 'functions', f));
+    // Hosts start in `work`, away from a developer's local.settings.json.
     // An instance starting in production finds its tables made: the first starts make them.
-    await startToFirstCheck(packaged);
-    await startToFirstCheck(identityApp);
+    await startToFirstCheck(packaged, work);
+    await startToFirstCheck(identityApp, work);
 
     const samples: Record<keyof ColdStartFigures, number[]> = {
       'cold-start-ms': [],
@@ -173,13 +174,16 @@ export async function measureColdStart(azurite: RunningAzurite): Promise<ColdSta
       'package-bytes': [built.zip.length],
     };
     for (let i = 0; i < STARTS; i++) {
-      samples['cold-start-ms'].push(await startToFirstCheck(packaged));
-      samples['cold-start-identity-ms'].push(await startToFirstCheck(identityApp));
+      samples['cold-start-ms'].push(await startToFirstCheck(packaged, work));
+      samples['cold-start-identity-ms'].push(await startToFirstCheck(identityApp, work));
       samples['local-host-start-ms'].push(
-        await startToListening({
-          FUNCTIONS_APP_ROOT: emptyApp,
-          AzureWebJobsStorage: azurite.connectionString,
-        }),
+        await startToListening(
+          {
+            FUNCTIONS_APP_ROOT: emptyApp,
+            AzureWebJobsStorage: azurite.connectionString,
+          },
+          work,
+        ),
       );
       samples['bare-node-start-ms'].push(await bareNodeStart());
       samples['package-module-load-ms'].push(await moduleLoad([join(app, PACKAGE_MAIN)]));

@@ -48,7 +48,8 @@ async function identityHost(
     CONSENT_TABLE_PREFIX: PREFIX,
     PROFILE_CACHE_SECONDS: '0',
   };
-  const host = await startHost(env);
+  // Away from the project's local.settings.json: a connection string there would clash with these.
+  const host = await startHost(env, { cwd: dir });
   started.push(host);
   return { host, identity, env };
 }

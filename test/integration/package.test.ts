@@ -36,7 +36,10 @@ beforeAll(async () => {
     writeFileSync(join(app, path), data);
   }
   azurite = await startAzurite({ port: 0 });
-  host = await startHost({ FUNCTIONS_APP_ROOT: app, AzureWebJobsStorage: azurite.connectionString });
+  host = await startHost(
+    { FUNCTIONS_APP_ROOT: app, AzureWebJobsStorage: azurite.connectionString },
+    { cwd: work },
+  );
 });
 afterAll(async () => {
   await host?.stop();
