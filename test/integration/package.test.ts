@@ -5,6 +5,8 @@ import { unzipSync } from 'fflate';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { assetFiles, buildPackage, NOTICES, PACKAGE_MAIN } from '../../build/package-app';
 import { apiClient, uniqueEmail } from '../support/client';
+import { startIdentityEndpoint } from '../support/identity-endpoint';
+import { throwawayTls } from '../support/tls';
 import {
   projectRoot,
   startAzurite,
@@ -110,6 +112,52 @@ describe('the deployment package', () => {
       expect.objectContaining({ messageId: 'm1', decision: 'blocked', reasons: ['purpose-opted-out'] }),
       expect.objectContaining({ messageId: 'm2', decision: 'sent' }),
     ]);
+  });
+});
+
+describe('the deployment package with a managed identity', () => {
+  it('gets its tokens and serves checks: the bundled @azure/identity works', async () => {
+    const tls = await throwawayTls(work);
+    const secured = await startAzurite({ port: 0, cert: tls.cert, key: tls.key, oauth: 'basic' });
+    const identity = await startIdentityEndpoint();
+    const packaged = await startHost(
+      {
+        FUNCTIONS_APP_ROOT: app,
+        AzureWebJobsStorage__tableServiceUri: secured.tableEndpoint,
+        AzureWebJobsStorage__credential: 'managedidentity',
+        ...identity.env,
+        NODE_EXTRA_CA_CERTS: tls.ca,
+      },
+      { cwd: work },
+    );
+    try {
+      const api = apiClient(packaged.url, null);
+      expect((await api.get('/api/health')).body).toEqual({ status: 'ok', storage: 'ok' });
+      const email = uniqueEmail('pkg-identity');
+      await api.post('/api/consents', {
+        channel: 'email',
+        contactPoint: email,
+        purposeId: 'commercial',
+        value: 'optedOut',
+      });
+      const res = await api.post('/api/check', {
+        messages: [
+          {
+            messageId: 'm1',
+            channel: 'email',
+            contactPoint: email,
+            profileId: 'default',
+            purposeId: 'commercial',
+          },
+        ],
+      });
+      expect(res.body.decisions[0]).toMatchObject({ decision: 'blocked', reasons: ['purpose-opted-out'] });
+      expect(identity.requests.length).toBeGreaterThan(0);
+    } finally {
+      await packaged.stop();
+      await identity.stop();
+      await secured.stop();
+    }
   });
 });
 
