@@ -7,8 +7,44 @@ import { KEY_ID_PATTERN } from './links/link-token';
 const intSetting = (fallback: number, min: number, max: number) =>
   z.coerce.number().int().min(min).max(max).default(fallback);
 
+/** A storage connection: a connection string, or identity-based settings under `<name>__`. */
+const connectionString = z.string().trim().min(1).optional();
+const accountName = z
+  .string()
+  .regex(/^[a-z0-9]{3,24}$/, 'a storage account name: 3 to 24 lower-case letters and digits')
+  .optional();
+const tableServiceUri = z
+  // Bearer tokens are only ever sent over TLS.
+  .url({ protocol: /^https$/, error: 'an https URL, e.g. https://<account>.table.core.windows.net' })
+  .refine((url) => !/[?#]/.test(url), 'no query or fragment')
+  .transform((url) => url.replace(/\/+$/, ''))
+  .optional();
+const credential = z
+  .string()
+  .refine(
+    (value) => value.toLowerCase() === 'managedidentity',
+    "only 'managedidentity' is supported; leave it unset for the default credential chain",
+  )
+  .optional();
+const clientId = z.guid('the client ID (a GUID) of a user-assigned managed identity').optional();
+/** Host-only endpoints: the Functions host uses them for its own blobs and queues, never for tables. */
+const hostEndpoint = z.string().optional();
+
 const configSchema = z.object({
-  AzureWebJobsStorage: z.string().trim().min(1).default('UseDevelopmentStorage=true'),
+  AzureWebJobsStorage: connectionString,
+  AzureWebJobsStorage__accountName: accountName,
+  AzureWebJobsStorage__tableServiceUri: tableServiceUri,
+  AzureWebJobsStorage__credential: credential,
+  AzureWebJobsStorage__clientId: clientId,
+  AzureWebJobsStorage__blobServiceUri: hostEndpoint,
+  AzureWebJobsStorage__queueServiceUri: hostEndpoint,
+  AzureWebJobsStorage__serviceUri: hostEndpoint,
+  /** Consent data somewhere else than the host's own storage; AzureWebJobsStorage when unset. */
+  CONSENT_STORAGE: connectionString,
+  CONSENT_STORAGE__accountName: accountName,
+  CONSENT_STORAGE__tableServiceUri: tableServiceUri,
+  CONSENT_STORAGE__credential: credential,
+  CONSENT_STORAGE__clientId: clientId,
   CONSENT_TABLE_PREFIX: z
     .string()
     .regex(/^[A-Za-z][A-Za-z0-9]{0,39}$/, 'letters and digits, starting with a letter, at most 40')
@@ -92,6 +128,8 @@ const configSchema = z.object({
   FUNCTIONS_REQUEST_BODY_SIZE_LIMIT: intSetting(104_857_600, 1, 2_147_483_647),
   PORT: intSetting(7071, 0, 65535),
   AZURITE_LOCATION: z.string().default('.azurite'),
+  /** Local host only: serve the function app in this folder (an unpacked package) instead of the project. */
+  FUNCTIONS_APP_ROOT: z.string().trim().min(1).optional(),
   /** Testing aid: shift this instance's clock, to prove the feed under clock skew between instances. */
   LOCAL_CLOCK_OFFSET_MS: z.coerce.number().int().min(-60_000).max(60_000).default(0),
   /** Set by tools that start the local host: exit when the parent closes our stdin. */
@@ -108,17 +146,137 @@ export function minimumCommitDeadlineMs(
   );
 }
 
-const checkedConfigSchema = configSchema.superRefine((config, ctx) => {
-  if (config.CHANGE_FEED_COMMIT_DEADLINE_SECONDS * 1000 < minimumCommitDeadlineMs(config)) {
-    ctx.addIssue({
-      code: 'custom',
-      path: ['CHANGE_FEED_COMMIT_DEADLINE_SECONDS'],
-      message: `must be at least ${Math.ceil(minimumCommitDeadlineMs(config) / 1000)} with these storage timeouts`,
+type Settings = z.infer<typeof configSchema>;
+type ConnectionName = 'AzureWebJobsStorage' | 'CONSENT_STORAGE';
+
+/** Where the consent tables are and how the service signs in to them. */
+export type StorageConnection =
+  | { setting: ConnectionName; kind: 'connectionString'; connectionString: string }
+  | {
+      setting: ConnectionName;
+      kind: 'identity';
+      tableServiceUri: string;
+      /** `managedidentity`: ManagedIdentityCredential; `default`: DefaultAzureCredential, as the host does. */
+      credential: 'managedidentity' | 'default';
+      clientId?: string;
+    };
+
+const IDENTITY_PARTS = ['accountName', 'tableServiceUri', 'credential', 'clientId'] as const;
+const HOST_ONLY_PARTS = ['blobServiceUri', 'queueServiceUri', 'serviceUri'] as const;
+
+function part(settings: Settings, name: ConnectionName, key: string): string | undefined {
+  const value: unknown = (settings as unknown as Record<string, unknown>)[`${name}__${key}`];
+  return typeof value === 'string' ? value : undefined;
+}
+
+/**
+ * The cross-setting rules of one connection. `forConsent`: the service keeps its tables there, so it
+ * must name a table endpoint; otherwise it is only the host's, and only its obvious mistakes are named.
+ */
+function connectionIssues(settings: Settings, name: ConnectionName, forConsent: boolean) {
+  const issues: Array<{ path: string; message: string }> = [];
+  const given = (keys: readonly string[]) => keys.filter((key) => part(settings, name, key) !== undefined);
+  const identity = given(IDENTITY_PARTS);
+  const hostOnly = given(name === 'AzureWebJobsStorage' ? HOST_ONLY_PARTS : []);
+  const setting = (key: string) => `${name}__${key}`;
+  if (settings[name] !== undefined && identity.length + hostOnly.length > 0) {
+    issues.push({
+      path: name,
+      message: `a connection string, and ${[...identity, ...hostOnly].map(setting).join(', ')} too: give one or the other`,
     });
   }
-});
+  if (identity.includes('accountName') && identity.includes('tableServiceUri')) {
+    issues.push({
+      path: setting('tableServiceUri'),
+      message: `${setting('accountName')} is given too: give one of them`,
+    });
+  }
+  if (identity.includes('clientId') && part(settings, name, 'credential') === undefined) {
+    issues.push({
+      path: setting('clientId'),
+      message: `names a user-assigned identity only with ${setting('credential')}=managedidentity`,
+    });
+  }
+  const endpoint = identity.includes('accountName') || identity.includes('tableServiceUri');
+  const halfGiven = identity.filter((key) => key === 'credential' || key === 'clientId');
+  if (forConsent && !endpoint && settings[name] === undefined && identity.length + hostOnly.length > 0) {
+    issues.push({
+      path: [...halfGiven, ...hostOnly].map(setting).join(', '),
+      message:
+        `the consent tables need ${setting('accountName')} or ${setting('tableServiceUri')}` +
+        (name === 'AzureWebJobsStorage' ? ' (or a separate CONSENT_STORAGE connection)' : ''),
+    });
+  } else if (!forConsent && halfGiven.length > 0 && !endpoint && hostOnly.length === 0) {
+    issues.push({
+      path: halfGiven.map(setting).join(', '),
+      message: `given without ${setting('accountName')} or a service URI`,
+    });
+  }
+  return issues;
+}
 
-export type Config = z.infer<typeof configSchema>;
+function usesConsentStorage(settings: Settings): boolean {
+  return (
+    settings.CONSENT_STORAGE !== undefined ||
+    IDENTITY_PARTS.some((key) => part(settings, 'CONSENT_STORAGE', key) !== undefined)
+  );
+}
+
+/** The consent data's connection, once the rules above hold. */
+function consentStorageOf(settings: Settings): StorageConnection {
+  const name: ConnectionName = usesConsentStorage(settings) ? 'CONSENT_STORAGE' : 'AzureWebJobsStorage';
+  const connection = settings[name];
+  if (connection !== undefined)
+    return { setting: name, kind: 'connectionString', connectionString: connection };
+  const account = part(settings, name, 'accountName');
+  const uri = part(settings, name, 'tableServiceUri');
+  if (account === undefined && uri === undefined) {
+    return { setting: name, kind: 'connectionString', connectionString: DEVELOPMENT_STORAGE_SETTING };
+  }
+  const id = part(settings, name, 'clientId');
+  return {
+    setting: name,
+    kind: 'identity',
+    tableServiceUri: uri ?? `https://${account}.table.core.windows.net`,
+    credential: part(settings, name, 'credential') === undefined ? 'default' : 'managedidentity',
+    ...(id !== undefined ? { clientId: id } : {}),
+  };
+}
+
+const DEVELOPMENT_STORAGE_SETTING = 'UseDevelopmentStorage=true';
+
+const checkedConfigSchema = configSchema
+  .superRefine((config, ctx) => {
+    if (config.CHANGE_FEED_COMMIT_DEADLINE_SECONDS * 1000 < minimumCommitDeadlineMs(config)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['CHANGE_FEED_COMMIT_DEADLINE_SECONDS'],
+        message: `must be at least ${Math.ceil(minimumCommitDeadlineMs(config) / 1000)} with these storage timeouts`,
+      });
+    }
+    const separate = usesConsentStorage(config);
+    const issues = [
+      ...connectionIssues(config, 'AzureWebJobsStorage', !separate),
+      ...(separate ? connectionIssues(config, 'CONSENT_STORAGE', true) : []),
+    ];
+    for (const { path, message } of issues) ctx.addIssue({ code: 'custom', path: [path], message });
+  })
+  .transform((config) => {
+    const consentStorage = consentStorageOf(config);
+    const hostHasNothing =
+      config.AzureWebJobsStorage === undefined &&
+      [...IDENTITY_PARTS, ...HOST_ONLY_PARTS].every(
+        (key) => part(config, 'AzureWebJobsStorage', key) === undefined,
+      );
+    return {
+      ...config,
+      // As before identity connections: nothing given at all means the local development storage.
+      AzureWebJobsStorage: hostHasNothing ? DEVELOPMENT_STORAGE_SETTING : config.AzureWebJobsStorage,
+      consentStorage,
+    };
+  });
+
+export type Config = z.output<typeof checkedConfigSchema>;
 
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
@@ -139,13 +297,34 @@ function readLocalSettings(cwd: string): Record<string, string> {
   return Object.fromEntries(Object.entries(parsed.data.Values ?? {}).map(([k, v]) => [k, String(v)]));
 }
 
+const CONNECTION_SETTING = new RegExp(
+  `^(AzureWebJobsStorage|CONSENT_STORAGE)(?:__(${[...IDENTITY_PARTS, ...HOST_ONLY_PARTS].join('|')}))?$`,
+  'i',
+);
+const CANONICAL_NAMES = new Map(
+  ['AzureWebJobsStorage', 'CONSENT_STORAGE', ...IDENTITY_PARTS, ...HOST_ONLY_PARTS].map((n) => [
+    n.toLowerCase(),
+    n,
+  ]),
+);
+
+/** The host reads connection settings ignoring case; so does the service, so both use the same ones. */
+function connectionSettingName(key: string): string {
+  const match = CONNECTION_SETTING.exec(key);
+  if (!match) return key;
+  const canonical = (word: string) => CANONICAL_NAMES.get(word.toLowerCase()) ?? word;
+  return match[2] === undefined ? canonical(match[1]!) : `${canonical(match[1]!)}__${canonical(match[2])}`;
+}
+
 export function parseConfig(
   env: Record<string, string | undefined> = process.env,
   cwd: string = process.cwd(),
 ): Config {
-  const merged: Record<string, string | undefined> = { ...readLocalSettings(cwd) };
+  const merged: Record<string, string | undefined> = {};
+  for (const [key, value] of Object.entries(readLocalSettings(cwd)))
+    merged[connectionSettingName(key)] = value;
   for (const [key, value] of Object.entries(env))
-    if (value !== undefined && value !== '') merged[key] = value;
+    if (value !== undefined && value !== '') merged[connectionSettingName(key)] = value;
   const result = checkedConfigSchema.safeParse(merged);
   if (!result.success) {
     const problems = result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');

@@ -39,6 +39,11 @@ function parametersOf(op: Operation): unknown[] {
   return parameters;
 }
 
+/** A Functions route as an OpenAPI path: `{*path}` and `{id:guid}` are both `{name}` there. */
+export function openApiPath(route: string): string {
+  return `/api/${route.replace(/\{\*?(\w+)[^}]*\}/g, '{$1}')}`;
+}
+
 let cached: Record<string, unknown> | undefined;
 
 /** The OpenAPI 3.1 document, generated from the zod schemas that validate requests. */
@@ -46,7 +51,7 @@ export function buildOpenApiDocument(): Record<string, unknown> {
   if (cached) return cached;
   const paths: Record<string, Record<string, unknown>> = {};
   for (const op of Object.values(operations) as Operation[]) {
-    const path = `/api/${op.route}`;
+    const path = openApiPath(op.route);
     // What every route with a JSON body can also answer, from the host and the body reader.
     const bodyProblems = op.body
       ? {

@@ -17,10 +17,11 @@ function notSupported(what: string): ServiceError {
 /** `msdynmkt_contactpointconsent4s` or `msdynmkt_contactpointconsent4s(<guid>)` (also `(<idcolumn>=<guid>)`). */
 export function parseResourcePath(path: string): ResourcePath {
   if (path === '$batch') throw notSupported('A batch request ($batch)');
-  if (path.startsWith('$')) throw notSupported(`The resource ${path.split('/')[0]}`);
+  if (path.startsWith('$')) throw notSupported('This resource');
   const match = new RegExp(`^([A-Za-z_][A-Za-z0-9_]*)(?:\\((?:[A-Za-z_]+=)?(${GUID})\\))?(/.*)?$`).exec(path);
   if (!match || !isEntitySet(match[1]!)) {
-    throw new NotFoundError(`Resource not found for the segment '${path.split(/[(/]/)[0]}'.`);
+    // Not echoed: a segment may hold anything, an address included.
+    throw new NotFoundError('Resource not found for the segment.');
   }
   if (match[3] !== undefined) throw notSupported('Addressing a property or navigation of a row');
   return { set: match[1]!, ...(match[2] ? { id: match[2].toLowerCase() } : {}) };

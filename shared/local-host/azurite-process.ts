@@ -1,4 +1,7 @@
-/* Runs Azurite's table service: `node azurite-process.js <host> <port> [location]`. */
+/*
+ * Runs Azurite's table service:
+ * `node azurite-process.js <host> <port> [location] [--cert <pem> --key <pem>] [--oauth basic]`.
+ */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -19,7 +22,16 @@ const TableConfiguration = require('azurite/dist/src/table/TableConfiguration').
 /* eslint-enable @typescript-eslint/no-require-imports */
 
 async function main(): Promise<void> {
-  const [host = '127.0.0.1', portText = '10002', location = ''] = process.argv.slice(2);
+  const args = process.argv.slice(2);
+  const flag = (name: string) => {
+    const at = args.indexOf(`--${name}`);
+    return at === -1 ? undefined : args.splice(at, 2)[1];
+  };
+  // HTTPS with this certificate; OAuth (bearer tokens) needs it.
+  const cert = flag('cert') ?? '';
+  const key = flag('key') ?? '';
+  const oauth = flag('oauth');
+  const [host = '127.0.0.1', portText = '10002', location = ''] = args;
   const inMemory = location === '';
   if (!inMemory) mkdirSync(location, { recursive: true });
   const config = new TableConfiguration(
@@ -33,10 +45,10 @@ async function main(): Promise<void> {
     undefined,
     false, // loose
     true, // skip API version check: any SDK version may talk to it
-    '',
-    '',
-    '',
-    undefined,
+    cert,
+    key,
+    '', // PFX password
+    oauth,
     true, // path-style URLs (devstoreaccount1 in the path)
     inMemory,
   );

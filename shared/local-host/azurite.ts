@@ -8,10 +8,14 @@ import { createInterface } from 'node:readline';
 export const DEV_ACCOUNT_KEY =
   'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==';
 
-export function azuriteConnectionString(host: string, port: number): string {
+export function azuriteConnectionString(
+  host: string,
+  port: number,
+  protocol: 'http' | 'https' = 'http',
+): string {
   return (
-    `DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=${DEV_ACCOUNT_KEY};` +
-    `TableEndpoint=http://${host}:${port}/devstoreaccount1;`
+    `DefaultEndpointsProtocol=${protocol};AccountName=devstoreaccount1;AccountKey=${DEV_ACCOUNT_KEY};` +
+    `TableEndpoint=${protocol}://${host}:${port}/devstoreaccount1;`
   );
 }
 
@@ -29,11 +33,18 @@ export interface AzuriteOptions {
   port: number;
   /** A folder to persist to; in memory when absent. */
   location?: string;
+  /** PEM files: serve HTTPS with this certificate and key. */
+  cert?: string;
+  key?: string;
+  /** `basic`: also accept bearer tokens (needs HTTPS). Azurite checks their audience, issuer and times, not their signature. */
+  oauth?: 'basic';
 }
 
 export interface RunningAzurite {
   host: string;
   port: number;
+  /** The account's table endpoint, `http(s)://host:port/devstoreaccount1`. */
+  tableEndpoint: string;
   connectionString: string;
   process: ChildProcess;
   stop(): Promise<void>;
@@ -59,9 +70,17 @@ export function isListening(host: string, port: number, timeoutMs = 500): Promis
  */
 export async function startAzurite(options: AzuriteOptions): Promise<RunningAzurite> {
   const host = options.host ?? '127.0.0.1';
+  const tls = options.cert !== undefined && options.key !== undefined;
   const child = spawn(
     process.execPath,
-    [runnerScript(), host, String(options.port), options.location ?? ''],
+    [
+      runnerScript(),
+      host,
+      String(options.port),
+      options.location ?? '',
+      ...(tls ? ['--cert', options.cert!, '--key', options.key!] : []),
+      ...(options.oauth ? ['--oauth', options.oauth] : []),
+    ],
     { stdio: ['pipe', 'pipe', 'inherit'] },
   );
   const lines = createInterface({ input: child.stdout! });
@@ -82,10 +101,12 @@ export async function startAzurite(options: AzuriteOptions): Promise<RunningAzur
     if (child.exitCode !== null) resolve();
     else child.once('exit', () => resolve());
   });
+  const protocol = tls ? 'https' : 'http';
   return {
     host,
     port,
-    connectionString: azuriteConnectionString(host, port),
+    tableEndpoint: `${protocol}://${host}:${port}/devstoreaccount1`,
+    connectionString: azuriteConnectionString(host, port, protocol),
     process: child,
     async stop() {
       child.stdin?.end();

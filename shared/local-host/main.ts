@@ -2,7 +2,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { ConfigError, getConfig } from '../config';
-import { tableEndpointOf } from '../storage/tables';
+import { isDevelopmentStorage, tableEndpointOf } from '../storage/development-storage';
 import { isListening, startAzurite, type RunningAzurite } from './azurite';
 import { installFunctionsCore } from './functions-core';
 import { createLocalHost } from './server';
@@ -11,9 +11,9 @@ import { startTimers } from './timers';
 const projectRoot = resolve(__dirname, '..', '..', '..');
 
 /** The files package.json `main` names (a glob of the compiled functions, as the Functions host reads it). */
-function functionFiles(): string[] {
-  const pkg = JSON.parse(readFileSync(join(projectRoot, 'package.json'), 'utf8')) as { main: string };
-  const pattern = join(projectRoot, pkg.main);
+function functionFiles(appRoot: string): string[] {
+  const pkg = JSON.parse(readFileSync(join(appRoot, 'package.json'), 'utf8')) as { main: string };
+  const pattern = join(appRoot, pkg.main);
   const glob = new RegExp(
     `^${basename(pattern)
       .replace(/[.+^${}()|[\]\\]/g, '\\$&')
@@ -25,8 +25,8 @@ function functionFiles(): string[] {
     .map((file) => join(dirname(pattern), file));
 }
 
-function routePrefix(): string {
-  const host = JSON.parse(readFileSync(join(projectRoot, 'host.json'), 'utf8')) as {
+function routePrefix(appRoot: string): string {
+  const host = JSON.parse(readFileSync(join(appRoot, 'host.json'), 'utf8')) as {
     extensions?: { http?: { routePrefix?: string } };
   };
   return host.extensions?.http?.routePrefix ?? 'api';
@@ -37,9 +37,10 @@ async function main(): Promise<void> {
   const log = (line: string) => process.stdout.write(`${new Date().toISOString()} ${line}\n`);
 
   let azurite: RunningAzurite | undefined;
-  const endpoint = tableEndpointOf(config.AzureWebJobsStorage);
-  const isLocal = endpoint && ['127.0.0.1', 'localhost'].includes(endpoint.hostname);
-  if (isLocal && /UseDevelopmentStorage=true/i.test(config.AzureWebJobsStorage)) {
+  const storage = config.consentStorage;
+  const development = storage.kind === 'connectionString' && isDevelopmentStorage(storage.connectionString);
+  const endpoint = development ? tableEndpointOf(storage.connectionString) : undefined;
+  if (endpoint && ['127.0.0.1', 'localhost'].includes(endpoint.hostname)) {
     const port = Number(endpoint.port);
     if (await isListening(endpoint.hostname, port)) {
       log(`Using the table service already listening on ${endpoint.host}`);
@@ -49,23 +50,29 @@ async function main(): Promise<void> {
     }
   }
 
+  const appRoot = config.FUNCTIONS_APP_ROOT ? resolve(config.FUNCTIONS_APP_ROOT) : projectRoot;
+  if (appRoot !== projectRoot) log(`Serving the function app in ${appRoot}`);
   const registrations = installFunctionsCore();
   // Loaded the way the Functions host loads them: each file registers its functions with `app.http`.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  for (const file of functionFiles()) require(file);
+  for (const file of functionFiles(appRoot)) require(file);
 
-  // Tables, and the default profile, exist before the first request.
-  const { getServices } = await import('../runtime');
-  try {
-    await getServices().catalog.probe();
-  } catch {
-    log('Storage is not reachable yet; requests will answer 503 until it is.');
+  if (appRoot === projectRoot) {
+    // Tables, and the default profile, exist before the first request.
+    const { getServices } = await import('../runtime');
+    try {
+      await getServices().catalog.probe();
+    } catch {
+      log('Storage is not reachable yet; requests will answer 503 until it is.');
+    }
   }
+  // Another app (a deployment package) has its own copy of the service: as on Azure, its first
+  // request prepares the tables.
 
   const timers = startTimers(registrations, log);
   const server = createLocalHost({
     registrations,
-    routePrefix: routePrefix(),
+    routePrefix: routePrefix(appRoot),
     ...(config.LOCAL_FUNCTION_KEY ? { functionKey: config.LOCAL_FUNCTION_KEY } : {}),
     maxBodyBytes: config.FUNCTIONS_REQUEST_BODY_SIZE_LIMIT,
     log,

@@ -1,22 +1,10 @@
 import { TableClient, type TableServiceClientOptions } from '@azure/data-tables';
 import type { Config } from '../config';
 import { ServiceError, StorageUnavailableError } from '../errors';
+import { resolveConnectionString } from './development-storage';
+import { tokenCredentialFor } from './token-credential';
 
-/** Azurite's well-known development account, what `UseDevelopmentStorage=true` stands for. */
-const DEVELOPMENT_STORAGE =
-  'DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;' +
-  'AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;' +
-  'TableEndpoint=http://127.0.0.1:10002/devstoreaccount1;';
-
-export function resolveConnectionString(connection: string): string {
-  return /^\s*UseDevelopmentStorage\s*=\s*true\s*;?\s*$/i.test(connection) ? DEVELOPMENT_STORAGE : connection;
-}
-
-/** The table endpoint's host and port, for the local host to decide whether to start Azurite. */
-export function tableEndpointOf(connection: string): URL | undefined {
-  const match = /(?:^|;)\s*TableEndpoint\s*=\s*([^;]+)/i.exec(resolveConnectionString(connection));
-  return match?.[1] ? new URL(match[1].trim()) : undefined;
-}
+export { resolveConnectionString, tableEndpointOf } from './development-storage';
 
 export function createTableClient(config: Config, tableName: string): TableClient {
   const options: TableServiceClientOptions = {
@@ -37,14 +25,17 @@ export function createTableClient(config: Config, tableName: string): TableClien
     ],
     userAgentOptions: { userAgentPrefix: 'consent-service' },
   };
+  const storage = config.consentStorage;
   try {
-    return TableClient.fromConnectionString(
-      resolveConnectionString(config.AzureWebJobsStorage),
-      tableName,
-      options,
-    );
+    return storage.kind === 'connectionString'
+      ? TableClient.fromConnectionString(
+          resolveConnectionString(storage.connectionString),
+          tableName,
+          options,
+        )
+      : new TableClient(storage.tableServiceUri, tableName, tokenCredentialFor(storage, config), options);
   } catch {
-    throw new StorageUnavailableError('The storage connection string (AzureWebJobsStorage) cannot be used.');
+    throw new StorageUnavailableError(`The storage connection (${storage.setting}) cannot be used.`);
   }
 }
 

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { dirname, extname, join } from 'node:path';
+import { readdirSync, readFileSync } from 'node:fs';
+import { extname, join } from 'node:path';
+import { appFile } from '../app-root';
 
 export interface Asset {
   body: Buffer;
@@ -16,20 +17,12 @@ const TYPES: Record<string, string> = {
   '.png': 'image/png',
 };
 
-/** The app's root: the folder holding host.json, in the project and in a deployed package alike. */
-function appRoot(from: string): string {
-  for (let dir = from; ; dir = dirname(dir)) {
-    if (existsSync(join(dir, 'host.json'))) return dir;
-    if (dirname(dir) === dir) throw new Error('host.json not found above the app');
-  }
-}
-
 let assets: Map<string, Asset> | undefined;
 
 /** The files of `shared/web/assets`, read once, by name; nothing outside that folder is reachable. */
 export function findAsset(name: string): Asset | undefined {
   if (!assets) {
-    const folder = join(appRoot(__dirname), 'shared', 'web', 'assets');
+    const folder = appFile('shared/web/assets');
     assets = new Map();
     for (const file of readdirSync(folder)) {
       const contentType = TYPES[extname(file)];

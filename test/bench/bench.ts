@@ -9,6 +9,7 @@ import { TableClient, type TableEntity, type TransactionAction } from '@azure/da
 import { markerPartition, positionOf } from '../../shared/feed/feed-markers';
 import { contactPointKey, historyRowKey, STATE_ROW_KEY } from '../../shared/storage/keys';
 import { startAzurite, startHost, type RunningHost } from '../support/processes';
+import { measureColdStart, printColdStart } from './cold-start';
 
 const BASE_CONTACT_POINTS = Number(process.env.BENCH_CONTACT_POINTS ?? 2000);
 const SCALE = 10;
@@ -377,6 +378,7 @@ async function main(): Promise<void> {
       figures['raw getEntity, p50 (ms)']! -
       figures['HTTP round trip, no storage, p50 (ms)']!;
     console.log(`check-p50-overhead-ms ${overhead.toFixed(2)}`);
+    printColdStart(await measureColdStart(azurite));
   } finally {
     await Promise.allSettled(hosts.map((h) => h.stop()));
     await azurite.stop();

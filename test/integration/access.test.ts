@@ -60,7 +60,7 @@ const ADDRESSES = {
 const SECRETS = [...Object.values(ADDRESSES), KEY];
 
 function pathOf(op: Operation, params: Record<string, string> = {}): string {
-  return `/api/${op.route.replace(/\{(\w+)[^}]*\}/g, (_, name: string) => encodeURIComponent(params[name] ?? 'default'))}`;
+  return `/api/${op.route.replace(/\{\*?(\w+)[^}]*\}/g, (_, name: string) => encodeURIComponent(params[name] ?? 'default'))}`;
 }
 
 function expectProblem(res: Reply, status: number) {
@@ -307,6 +307,8 @@ describe('personal data and the key stay out of errors and logs', () => {
       expect(res.status, what).toBeLessThan(500);
       // The host's own refusals (no such route or method, no key) carry no body at all.
       if (res.text === '') expect([401, 404], what).toContain(res.status);
+      // The Dataverse routes answer in the Dataverse error shape.
+      else if (res.headers.get('odata-version')) expect(res.body.error.code, what).toMatch(/^0x/);
       else expectProblem(res, res.status);
       expectNoSecrets(res, what);
     }

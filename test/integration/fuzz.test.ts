@@ -17,7 +17,9 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { operations, type Operation } from '../../shared/api';
+import { purposeGuid } from '../../shared/dataverse/entities';
 import { MAX_REQUEST_BYTES } from '../../shared/http';
+import { recordId } from '../../shared/storage/record-ids';
 import { LIMITS } from '../../shared/schemas';
 import { boundedClient, type BoundedClient, type Reply } from '../support/bounded-client';
 import { startAzurite, startHost, type RunningAzurite, type RunningHost } from '../support/processes';
@@ -70,6 +72,14 @@ beforeAll(async () => {
   });
   expect(links.status, links.text).toBe(200);
   linkToken = links.body.links[0].unsubscribeUrl.split('/').pop();
+  // The row the Dataverse samples update.
+  const row = await api.post('/api/consents', {
+    channel: 'email',
+    contactPoint: EMAIL,
+    purposeId: 'fzb-commercial',
+    value: 'optedIn',
+  });
+  expect(row.status, row.text).toBe(200);
 });
 
 afterAll(async () => {
@@ -244,6 +254,34 @@ const SAMPLES: Record<string, () => Sample> = {
     body: { 'purpose:fzb-commercial': 'on', 'topic:fzb-news': 'on', tracking: 'on' },
   }),
   'GET assets/{name}': () => ({ params: { name: 'pages.css' } }),
+  'GET data/v9.2/{*path}': () => ({
+    params: { path: 'msdynmkt_contactpointconsent4s' },
+    query: {
+      $filter: `msdynmkt_contactpointvalue eq '${EMAIL}' and _msdynmkt_purposeid_value eq ${purposeGuid({ id: 'fzb-commercial' })} and msdynmkt_contactpointtype eq 534120000`,
+      $select: 'msdynmkt_value,modifiedon',
+      $top: '5',
+    },
+  }),
+  'POST data/v9.2/{*path}': () => ({
+    params: { path: 'msdynmkt_contactpointconsent4s' },
+    body: {
+      msdynmkt_contactpointvalue: EMAIL,
+      msdynmkt_contactpointtype: 534120000,
+      msdynmkt_contactpointconsenttype: 534120000,
+      msdynmkt_value: 534120001,
+      'msdynmkt_purposeId@odata.bind': `/msdynmkt_purposes(${purposeGuid({ id: 'fzb-commercial' })})`,
+      msdynmkt_source: 534120000,
+      msdynmkt_logicalreason: 534119999,
+      msdynmkt_reason: 'fuzz',
+    },
+  }),
+  'PATCH data/v9.2/{*path}': () => ({
+    params: { path: `msdynmkt_contactpointconsent4s(${recordId('email', EMAIL, 'fzb-commercial')})` },
+    body: { msdynmkt_value: 534120002, msdynmkt_reason: 'fuzz', statecode: 0, statuscode: 1 },
+  }),
+  'DELETE data/v9.2/{*path}': () => ({
+    params: { path: `msdynmkt_contactpointconsent4s(${recordId('email', EMAIL, 'fzb-commercial')})` },
+  }),
   'POST sms/twilio': () => ({
     body: {
       ToCountry: 'US',
@@ -786,7 +824,9 @@ function buildPath(
   params: Record<string, string> | undefined,
   query: Array<[string, string]>,
 ) {
-  const path = op.route.replace(/\{(\w+)[^}]*\}/g, (_, name: string) => percentEncode(params?.[name] ?? 'x'));
+  const path = op.route.replace(/\{\*?(\w+)[^}]*\}/g, (_, name: string) =>
+    percentEncode(params?.[name] ?? 'x'),
+  );
   const search = query.map(([k, v]) => `${percentEncode(k)}=${percentEncode(v)}`).join('&');
   return `/api/${path}${search ? `?${search}` : ''}`;
 }
@@ -1026,6 +1066,21 @@ function afterPreviousWrites(): Date {
   return new Date();
 }
 
+/** A Dataverse error, `{ error: { code, message } }` with OData-Version, and nothing of the service's insides. */
+function checkDataverseError(res: Reply, what: string) {
+  expect(res.headers.get('odata-version'), what).toBe('4.0');
+  expect(res.headers.get('content-type'), what).toContain('application/json');
+  expect(res.body, what).toMatchObject({
+    error: { code: expect.stringMatching(/^0x[0-9a-f]{8}$/), message: expect.any(String) },
+  });
+  expect(Object.keys(res.body), what).toEqual(['error']);
+  // `@odata.bind` is a Dataverse column name, not an internal one.
+  const leak = DATAVERSE_INTERNALS.exec(res.text);
+  expect(leak && res.text.slice(Math.max(0, leak.index - 200), leak.index + 200), what).toBeNull();
+}
+
+const DATAVERSE_INTERNALS = new RegExp(INTERNALS.source.replace('|odata', ''), 'i');
+
 /** An HTML error page: the page headers, and nothing of the service's insides. */
 function checkPage(res: Reply, what: string) {
   expect(res.headers.get('content-type'), what).toBe('text/html; charset=utf-8');
@@ -1062,6 +1117,8 @@ async function exercise(op: Operation, req: FuzzRequest, known: ReadonlySet<stri
     // Refused by the host before any function ran: a path no route serves, a request line or
     // headers too long to read. The Functions host (Kestrel) answers these with no body too.
     expect([400, 404, 413, 414, 431], what).toContain(res.status);
+  } else if (res.status >= 400 && op.errors === 'dataverse') {
+    checkDataverseError(res, what);
   } else if (res.status >= 400 && op.errors === 'page') {
     checkPage(res, what);
   } else if (res.status >= 400) {
@@ -1100,6 +1157,8 @@ describe('fuzzing every route', () => {
       requests++;
       // A derived sample may not pass every semantic rule; a hand-written one must.
       if (sample.derived) expect(res.status, `${opKey(op)}: ${res.text}`).toBeLessThan(500);
+      // Deleting a consent row is refused by design (history is never deleted).
+      else if (op.name === 'dataverseDelete') expect(res.status, res.text).toBe(405);
       else expect(res.status, `${opKey(op)}: ${res.text}`).toBeLessThan(300);
     }
     if (derived.length > 0) console.info(`[fuzz] samples derived from the schema for: ${derived.join(', ')}`);

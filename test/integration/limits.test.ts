@@ -19,7 +19,25 @@ const bodyRoutes = ops.filter((op) => op.body !== undefined && !OWN_LIMIT.has(`$
 const formRoutes = ops.filter((op) => op.body === undefined && op.mediaTypes !== undefined);
 const find = (method: string, route: string) => ops.find((op) => op.method === method && op.route === route);
 const x = (n: number) => 'x'.repeat(n);
-const pathOf = (op: Operation) => `/api/${op.route.replace(/\{\w+\}/g, 'limits-profile')}`;
+const pathOf = (op: Operation) =>
+  `/api/${op.route
+    .replace(
+      '{*path}',
+      op.method === 'PATCH'
+        ? 'msdynmkt_contactpointconsent4s(00000000-0000-4000-8000-000000000000)'
+        : 'msdynmkt_contactpointconsent4s',
+    )
+    .replace(/\{\w+\}/g, 'limits-profile')}`;
+
+/** A refusal in the route's own error style: problem+json, or the Dataverse shape under data/v9.2. */
+function expectRefused(op: Operation, res: Reply, status: number) {
+  if (op.errors !== 'dataverse') return expectProblem(res, status);
+  expect(res.status, res.text.slice(0, 500)).toBe(status);
+  expect(res.headers.get('odata-version')).toBe('4.0');
+  expect(res.body).toMatchObject({
+    error: { code: expect.stringMatching(/^0x[0-9a-f]{8}$/), message: expect.any(String) },
+  });
+}
 
 function expectProblem(res: Reply, status: number, path?: string) {
   expect(res.status, res.text.slice(0, 500)).toBe(status);
@@ -67,7 +85,8 @@ describe('body size', () => {
       });
       expect(atLimit.status, atLimit.text).not.toBe(413);
       expect(atLimit.status).toBeLessThan(500);
-      expectProblem(
+      expectRefused(
+        op,
         await api.send({ method: op.method, path: pathOf(op), body: padded('{}', MAX_REQUEST_BYTES + 1) }),
         413,
       );

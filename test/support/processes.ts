@@ -15,11 +15,15 @@ export interface RunningHost {
 
 /**
  * Starts the compiled local host (`npm start` without the build) on a free port, against the given
- * storage; resolves once it listens. It exits with us (its stdin is ours).
+ * storage; resolves once it listens. It exits with us (its stdin is ours). `cwd` is where it looks
+ * for local.settings.json: another folder keeps a developer's own settings out of a test.
  */
-export async function startHost(env: Record<string, string>): Promise<RunningHost> {
+export async function startHost(
+  env: Record<string, string>,
+  options: { cwd?: string } = {},
+): Promise<RunningHost> {
   const child = spawn(process.execPath, [join(projectRoot, 'dist/shared/local-host/main.js')], {
-    cwd: projectRoot,
+    cwd: options.cwd ?? projectRoot,
     env: {
       PATH: process.env.PATH ?? '',
       PORT: '0',
