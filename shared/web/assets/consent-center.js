@@ -59,7 +59,7 @@ const state = { principal: '', refused: false, key: stored(KEY), actor: stored(A
 state.ready = Promise.resolve();
 const authorized = () => Boolean(state.key || (state.principal && !state.refused));
 
-// DOM: elements, text and attributes only ------------------------------------------------------
+// DOM: elements, text and attributes only
 
 let uid = 0;
 function h(tag, props, ...kids) {
@@ -151,7 +151,7 @@ function showError(box, err) {
   );
 }
 
-// The API: the key as x-functions-key; a 401 asks for the key; a problem becomes an ApiError -----
+// The API: the key as x-functions-key; a 401 asks for the key; a problem becomes an ApiError
 
 class ApiError extends Error {
   constructor(status, problem) {
@@ -199,7 +199,7 @@ function refused() {
   show('key');
 }
 
-// Profiles: names for ids, and choices for the forms ----------------------------------------------
+// Profiles: names for ids, and choices for the forms
 
 function catalog(id, topic) {
   for (const profile of state.profiles)
@@ -232,7 +232,7 @@ function setProfiles(profiles) {
   fillFilters();
 }
 
-// The shell: a nav of views before main, one section per view, the status line --------------------
+// The shell: a nav of views before main, one section per view, the status line
 
 const app = document.getElementById('app');
 const who = document.getElementById('who');
@@ -276,7 +276,7 @@ function updateWho() {
   who.textContent = parts.filter(Boolean).join(' · ') || 'Not signed in';
 }
 
-// Access: the key prompt, or how the API is reached ----------------------------------------------
+// Access: the key prompt, or how the API is reached
 
 const keyError = alertBox();
 const keyBody = h('div');
@@ -307,7 +307,7 @@ function keyForm() {
     try {
       const data = await api('GET', 'profiles', { probe: true });
       stored(KEY, key);
-      Object.assign(state, { keyMessage: '', refused: false, ready: Promise.resolve() });
+      Object.assign(state, { keyMessage: '', ready: Promise.resolve() });
       updateWho();
       announce('Key accepted.');
       setProfiles(data.profiles);
@@ -340,7 +340,7 @@ function forgetKey() {
   show('key');
 }
 
-// Find: a contact point's records, what will send per profile and why not, edits, history ---------
+// Find: a contact point's records, what will send per profile and why not, edits, history
 
 const cp = { seq: 0, records: [], history: [] };
 const findChannel = select(CHANNELS, 'email');
@@ -655,13 +655,18 @@ function openEditor(record, opener) {
       field('Source', source),
     ),
     field('Reason description (optional)', description),
-    h('div', { class: 'actions' }, h('button', {}, 'Save record'), button('Cancel', close, 'secondary')),
+    h(
+      'div',
+      { class: 'actions' },
+      pick.tagName === 'P' && !record ? '' : h('button', {}, 'Save record'),
+      button('Cancel', close, 'secondary'),
+    ),
   );
   editorBox.replaceChildren(h('section', { class: 'card' }, head, form));
   head.focus();
 }
 
-// List: every record matching the filters, a page at a time, with a stack of tokens for Previous ---
+// List: every record matching the filters, a page at a time, with a stack of tokens for Previous
 
 const list = { seq: 0, query: {}, tokens: [], page: 0 };
 const filters = {
@@ -768,7 +773,7 @@ function renderPage(records, more, step) {
   else if (focused?.disabled) (other.disabled ? listHeading : other).focus();
 }
 
-// Profiles: every profile's purposes, types, topics and enforcement per channel --------------------
+// Profiles: every profile's purposes, types, topics and enforcement per channel
 
 const profilesError = alertBox();
 const profilesBody = h('div');
@@ -814,7 +819,7 @@ function renderProfiles() {
   );
 }
 
-// Start: the sign-in of App Service authentication if there is one, else the key ------------------
+// Start: the sign-in of App Service authentication if there is one, else the key
 
 document.body.insertBefore(h('nav', { 'aria-label': 'Views', class: 'views' }, navList), app);
 app.replaceChildren(status, ...Object.values(sections));
