@@ -85,10 +85,25 @@ function fail(position: number, message: string): never {
   ]);
 }
 
-/** JSON quoting keeps control characters and lone surrogates printable in the message. */
+/**
+ * How a message names a token: JSON-quoted when it cannot be personal data (names, GUIDs, dates,
+ * numbers of up to 9 digits like option-set codes, short symbols), else described. A filter may
+ * hold addresses and phone numbers, and errors never repeat them; string literals are never echoed.
+ */
 function quote(token: Token): string {
   if (token.kind === 'end') return 'end of input';
-  return JSON.stringify(token.text.length > 40 ? `${token.text.slice(0, 40)}…` : token.text);
+  if (token.kind === 'string') return 'a string';
+  const text = token.text;
+  const harmless =
+    token.kind !== 'word' ||
+    /^[A-Za-z_$][A-Za-z0-9_.]{0,63}(\/[A-Za-z]+)?$/.test(text) ||
+    /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/.test(text) ||
+    /^\d{4}-\d\d-\d\d(T[\d:.]+(Z|[+-]\d\d:\d\d)?)?$/i.test(text) ||
+    /^@\w{1,15}$/.test(text) ||
+    (/^[-+]?\d{1,9}(\.\d{1,9})?$/.test(text) && text.replace(/\D/g, '').length <= 9) ||
+    (text.length <= 8 && !/\d{6}|@/.test(text));
+  if (harmless) return JSON.stringify(text);
+  return /^[-+]?\d/.test(text) ? 'a long number' : 'text that is not part of a filter';
 }
 
 function isDelimiter(ch: string): boolean {

@@ -1074,9 +1074,19 @@ function checkDataverseError(res: Reply, what: string) {
     error: { code: expect.stringMatching(/^0x[0-9a-f]{8}$/), message: expect.any(String) },
   });
   expect(Object.keys(res.body), what).toEqual(['error']);
-  // `@odata.bind` is a Dataverse column name, not an internal one.
+  // `@odata.bind` is a Dataverse column name, not an internal one; a column name the request itself
+  // typed (an unknown `RowKey`, say) is named back to it, which is no leak.
+  const sent = (() => {
+    try {
+      return decodeURIComponent(what);
+    } catch {
+      return what;
+    }
+  })();
   const leak = DATAVERSE_INTERNALS.exec(res.text);
-  expect(leak && res.text.slice(Math.max(0, leak.index - 200), leak.index + 200), what).toBeNull();
+  if (leak && !sent.includes(leak[0])) {
+    expect(res.text.slice(Math.max(0, leak.index - 200), leak.index + 200), what).toBeNull();
+  }
 }
 
 const DATAVERSE_INTERNALS = new RegExp(INTERNALS.source.replace('|odata', ''), 'i');
@@ -1180,6 +1190,102 @@ describe('fuzzing every route', () => {
       60_000 * SCALE,
     );
   }
+
+  it(
+    'fuzzes $filter on every Dataverse entity set: random and adversarial filters never 5xx and never write',
+    async () => {
+      const op = operations.dataverseGet as Operation;
+      const known = await tableNames();
+      const columns = [
+        'msdynmkt_contactpointvalue',
+        'msdynmkt_contactpointtype',
+        'msdynmkt_value',
+        '_msdynmkt_purposeid_value',
+        '_msdynmkt_topicid_value',
+        'msdynmkt_reason',
+        'modifiedon',
+        'createdon',
+        'statecode',
+        'msdynmkt_name',
+        'msdynmkt_type',
+        'PartitionKey',
+        'RowKey',
+      ];
+      const token = fc.oneof(
+        fc.constantFrom(...columns),
+        fc.constantFrom(
+          'eq',
+          'ne',
+          'gt',
+          'ge',
+          'lt',
+          'le',
+          'and',
+          'or',
+          'not',
+          'null',
+          'true',
+          'false',
+          'in',
+          'has',
+        ),
+        fc.constantFrom('(', ')', ',', "'", "''", '/', '$', '@p', 'contains(', 'any(x:x'),
+        fc.constantFrom(
+          "'fuzz.valid@example.com'",
+          "'O''Brien'",
+          "'",
+          "'unterminated",
+          "' or PartitionKey ne '",
+        ),
+        fc.constantFrom('534120000', '-1', '9007199254740993', '1e9', '0x10'),
+        fc.constantFrom('2026-11-24T07:06:41Z', '2026-02-30T00:00:00Z', '2026-11-24', 'T07:06'),
+        fc.constantFrom('8a6e4f2d-1c3b-4f5e-9d7a-0b1c2d3e4f50', '8a6e4f2d-1c3b', '{guid}'),
+        adversarialString(60),
+      );
+      const filter = fc.oneof(
+        {
+          weight: 6,
+          arbitrary: fc.array(token, { minLength: 1, maxLength: 14 }).map((tokens) => tokens.join(' ')),
+        },
+        { weight: 2, arbitrary: adversarialString(6000) },
+        {
+          weight: 1,
+          arbitrary: fc.nat(300).map((n) => `${'('.repeat(n)}msdynmkt_value eq 1${')'.repeat(n)}`),
+        },
+        {
+          weight: 1,
+          arbitrary: fc.nat(400).map((n) =>
+            Array(n + 1)
+              .fill('msdynmkt_value eq 1')
+              .join(' and '),
+          ),
+        },
+      );
+      const statuses = new Map<number, number>();
+      await fc.assert(
+        fc.asyncProperty(
+          filter,
+          fc.constantFrom('msdynmkt_contactpointconsent4s', 'msdynmkt_purposes', 'msdynmkt_topics'),
+          async (text, set) => {
+            await exercise(
+              op,
+              {
+                kind: 'filter',
+                method: 'GET',
+                path: buildPath(op, { path: set }, [['$filter', text]]),
+                headers: {},
+              },
+              known,
+            );
+            statuses.set(0, (statuses.get(0) ?? 0) + 1);
+          },
+        ),
+        { numRuns: 400 * SCALE, endOnFailure: true, seed: SEED },
+      );
+      console.info(`[fuzz] $filter: ${statuses.get(0)} filters sent, none 5xx, none wrote`);
+    },
+    120_000 * SCALE,
+  );
 
   it('answers the raw edge cases on every route with a body', async () => {
     const known = await tableNames();
