@@ -13,7 +13,6 @@ import { ConsentService } from './services/consent-service';
 import { SmsService } from './sms/sms-service';
 import { TableCatalogStore } from './storage/catalog-store';
 import { TableConsentStore } from './storage/consent-store';
-import { TableRecordIndex } from './storage/record-index';
 import { createTableClient, tableName } from './storage/tables';
 
 export interface Services {
@@ -47,14 +46,9 @@ export function createServices(config: Config): Services {
           limiter,
         )
       : undefined;
-  const recordIndex = new TableRecordIndex(
-    createTableClient(config, tableName(config, 'RecordIds')),
-    limiter,
-  );
   const store = new TableConsentStore(
     createTableClient(config, tableName(config, 'Consents')),
     limiter,
-    recordIndex,
     markers && {
       markers,
       // settle >= budget + 2 x skew: a marker can never appear behind a reader's cursor.
@@ -85,7 +79,7 @@ export function createServices(config: Config): Services {
     centers: new CenterService(consents, catalog, checks, config.DEFAULT_PHONE_REGION),
     links,
     list,
-    dataverse: new DataverseService(catalog, consents, list, store, recordIndex, config.DEFAULT_PHONE_REGION),
+    dataverse: new DataverseService(catalog, consents, list, store, config.DEFAULT_PHONE_REGION),
     sms: new SmsService(consents, catalog, {
       defaultRegion: config.DEFAULT_PHONE_REGION,
       concurrency: config.STORAGE_CONCURRENCY,

@@ -2,13 +2,13 @@ import { z } from 'zod';
 import type { Catalog } from '../domain/catalog';
 import { normalizeContactPoint } from '../domain/contact-point';
 import { CHANNELS, type Channel } from '../domain/model';
-import { NotFoundError, ServiceError, ValidationError, type ErrorDetail } from '../errors';
+import { ConflictError, NotFoundError, ServiceError, ValidationError, type ErrorDetail } from '../errors';
 import type { ConsentRecord, ConsentRecordInput } from '../schemas';
 import type { CatalogService } from '../services/catalog-service';
 import type { ConsentListService } from '../services/consent-list';
 import { toApiRecord, type ConsentService } from '../services/consent-service';
 import type { ConsentStore } from '../storage/consent-store';
-import type { RecordIndex } from '../storage/record-index';
+import { contactKeyOfRecordId, recordId } from '../storage/record-ids';
 import { issueDetails } from '../validation';
 import {
   CHANNEL_CODES,
@@ -137,7 +137,7 @@ export interface WriteOutcome {
 
 /**
  * The Dataverse Web API for clients written against msdynmkt_contactpointconsent4: it translates
- * to the native service (the one upsert, the list, the record index) and never applies a consent
+ * to the native service (the one upsert, the list, the store's reads) and never applies a consent
  * rule of its own.
  */
 export class DataverseService {
@@ -146,7 +146,6 @@ export class DataverseService {
     private readonly consents: ConsentService,
     private readonly list: ConsentListService,
     private readonly store: Pick<ConsentStore, 'ready' | 'readByKey'>,
-    private readonly index: RecordIndex,
     private readonly defaultRegion: string,
   ) {}
 
@@ -406,14 +405,19 @@ export class DataverseService {
 
   private async findRecord(id: string): Promise<{ record: ConsentRecord }> {
     const missing = () => new NotFoundError(`msdynmkt_contactpointconsent4 With Id = ${id} Does Not Exist`);
-    await this.index.ready();
-    const entry = await this.index.find(id);
-    if (!entry) throw missing();
+    const contactKey = contactKeyOfRecordId(id);
+    if (!contactKey) throw missing();
     await this.store.ready();
-    const found = await this.store.readByKey(entry.contactKey);
-    const stored = found?.state.records.get(entry.key);
-    if (!found || !stored) throw missing();
-    return { record: toApiRecord(found.contactPoint, stored, await this.catalog.current()) };
+    const found = await this.store.readByKey(contactKey);
+    if (!found) throw missing();
+    const { channel, address } = found.contactPoint;
+    const matches = [...found.state.records.values()].filter(
+      (stored) => recordId(channel, address, stored.purposeId, stored.topicId) === id.toLowerCase(),
+    );
+    // Two records of one contact point sharing 40 bits of their key digests: neither is guessed at.
+    if (matches.length > 1) throw new ConflictError('Two records share this id; find them by contact point.');
+    if (matches.length === 0) throw missing();
+    return { record: toApiRecord(found.contactPoint, matches[0]!, await this.catalog.current()) };
   }
 
   /** Normalizes the literal compared with the address as the row's channel normalizes addresses. */

@@ -3,6 +3,7 @@ import { odata, type TableClient, type TransactionAction } from '@azure/data-tab
 import type { Limiter } from '../concurrency';
 import type { Channel } from '../domain/model';
 import { asciiJson, ensureTable, fromChunks, once, storageCall, toChunks } from '../storage/tables';
+import { submitTransaction } from '../storage/table-transaction';
 
 /** One commit a marker announces: where it will land and the id that proves it did. */
 export interface MarkedCommit {
@@ -190,7 +191,7 @@ export class TableFeedMarkers implements FeedMarkerStore {
             .slice(i, i + 100)
             .map((rowKey): TransactionAction => ['delete', { partitionKey, rowKey }]);
           await storageCall(async () => {
-            await this.table.submitTransaction(actions);
+            await submitTransaction(this.table, actions);
           });
           deleted += actions.length;
         }

@@ -18,10 +18,7 @@ import {
   historyRowKey,
   sequenceOfHistoryRowKey,
 } from './keys';
-import type { Limiter } from '../concurrency';
-import { consentKey } from '../domain/model';
-import type { IndexedRecord, RecordIndex } from './record-index';
-import { recordId } from './record-ids';
+import { allSettled, type Limiter } from '../concurrency';
 import {
   MAX_COMMITS_PER_MARKER,
   positionOf,
@@ -29,6 +26,7 @@ import {
   type FeedMarkerStore,
 } from '../feed/feed-markers';
 import { asciiJson, ensureTable, fromChunks, once, storageCall, toChunks } from './tables';
+import { submitTransaction } from './table-transaction';
 
 export interface ContactPoint {
   channel: Channel;
@@ -89,8 +87,6 @@ export interface PreparedCommit {
   readonly contactPoint: ContactPoint;
   readonly id: string;
   readonly entries: readonly HistoryEntry[];
-  /** The records this commit creates, for the record-id index. */
-  readonly created: readonly IndexedRecord[];
   readonly state: TableEntity<Record<string, unknown>>;
   readonly history: TableEntity<Record<string, unknown>> | undefined;
 }
@@ -98,13 +94,12 @@ export interface PreparedCommit {
 /** What a history row holds for a commit a feed marker names. */
 export type CommitLookup = HistoryEntry[] | 'pending' | 'failed';
 
-/** Where each commit of a request was announced in the change feed, and whether its new records are indexed. */
+/** Where each commit of a request was announced in the change feed. */
 export interface Publication {
   markerOf(commit: string): { marker: FeedMarker; index: number } | undefined;
-  indexed(commit: string): boolean;
 }
 
-const NOT_PUBLISHED: Publication = { markerOf: () => undefined, indexed: () => false };
+const NOT_PUBLISHED: Publication = { markerOf: () => undefined };
 
 export interface ConsentStore {
   ready(): Promise<void>;
@@ -217,7 +212,6 @@ export class TableConsentStore implements ConsentStore {
   constructor(
     private readonly table: TableClient,
     private readonly limiter: Limiter,
-    private readonly index: RecordIndex,
     private readonly feed?: FeedWriting,
   ) {}
 
@@ -298,14 +292,7 @@ export class TableConsentStore implements ConsentStore {
         ...toBinaryChunks(packed, 'z'),
       };
     }
-    const created = entries
-      .filter((entry) => entry.before === null)
-      .map((entry) => ({
-        id: recordId(contactPoint.channel, contactPoint.address, entry.after.purposeId, entry.after.topicId),
-        contactKey: partitionKey,
-        key: consentKey(entry.after.purposeId, entry.after.topicId),
-      }));
-    return { contactPoint, id, entries, created, state, history };
+    return { contactPoint, id, entries, state, history };
   }
 
   async publish(
@@ -313,16 +300,7 @@ export class TableConsentStore implements ConsentStore {
   ): Promise<Publication> {
     const feed = this.feed;
     const announced = commits.filter((c) => c.prepared.history);
-    // The index entries of the request's new records go with its markers, before any commit.
-    const created = commits.flatMap((c) => c.prepared.created);
-    const indexing =
-      created.length > 0 ? this.index.ready().then(() => this.index.write(created)) : undefined;
-    const indexed = new Set(commits.filter((c) => c.prepared.created.length > 0).map((c) => c.prepared.id));
-    const unannounced: Publication = { markerOf: () => undefined, indexed: (commit) => indexed.has(commit) };
-    if (!feed || announced.length === 0) {
-      await indexing;
-      return unannounced;
-    }
+    if (!feed || announced.length === 0) return NOT_PUBLISHED;
     const markers: FeedMarker[] = [];
     for (let i = 0; i < announced.length; i += MAX_COMMITS_PER_MARKER) {
       const group = announced.slice(i, i + MAX_COMMITS_PER_MARKER);
@@ -334,17 +312,17 @@ export class TableConsentStore implements ConsentStore {
       );
     }
     await feed.markers.ready();
-    await Promise.all([...markers.map((m) => feed.markers.write(m)), indexing]);
+    await allSettled(markers.map((m) => feed.markers.write(m)));
     // Stored too late, a marker could fall behind a reader's cursor: none of these is used, and
     // each commit announces itself when it is sent.
     if ((feed.clock ?? Date.now)() > Math.min(...markers.map((m) => m.time)) + feed.markerBudgetMs) {
       await Promise.all(markers.map((m) => feed.markers.remove(m))).catch(() => undefined);
-      return unannounced;
+      return NOT_PUBLISHED;
     }
     const byCommit = new Map<string, { marker: FeedMarker; index: number }>();
     for (const marker of markers)
       marker.commits.forEach((c, index) => byCommit.set(c.commit, { marker, index }));
-    return { markerOf: (commit) => byCommit.get(commit), indexed: unannounced.indexed };
+    return { markerOf: (commit) => byCommit.get(commit) };
   }
 
   async commit(
@@ -352,10 +330,6 @@ export class TableConsentStore implements ConsentStore {
     previous: ContactPointState,
     publication = NOT_PUBLISHED,
   ): Promise<void> {
-    if (prepared.created.length > 0 && !publication.indexed(prepared.id)) {
-      await this.index.ready();
-      await this.index.write(prepared.created);
-    }
     const announced =
       publication.markerOf(prepared.id) ??
       (prepared.history && this.feed
@@ -380,7 +354,7 @@ export class TableConsentStore implements ConsentStore {
             if (actions.length === 1 && previous.etag !== null) {
               await this.table.updateEntity(state, 'Replace', { etag: previous.etag });
             } else {
-              await this.table.submitTransaction(actions);
+              await submitTransaction(this.table, actions);
             }
           },
           { 404: conflict, 409: conflict, 412: conflict },

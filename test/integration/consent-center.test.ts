@@ -72,7 +72,7 @@ describe('record ids', () => {
       records: [record(email), record(email, { topicId: ids.news })],
     });
     const [purposeId, topicId] = first.body.results.map((r: any) => r.record.id);
-    expect(purposeId).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(purposeId).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-8[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
     expect(topicId).not.toBe(purposeId);
     const updated = await api.post('/api/consents', record(email.toUpperCase(), { value: 'optedOut' }));
     expect(updated.body.results[0].record.id).toBe(purposeId);

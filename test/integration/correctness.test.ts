@@ -2,7 +2,9 @@
  * The defects that could lose an opt-out or split one mailbox in two, each proven at the level a
  * client sees: HTTP against the local host over Azurite.
  */
+import { TableClient } from '@azure/data-tables';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { contactPointKey } from '../../shared/storage/keys';
 import { apiClient, qs, uniqueEmail } from '../support/client';
 import { startHost, type RunningHost } from '../support/processes';
 
@@ -165,6 +167,45 @@ describe('6. one mailbox is one contact point, whatever the spelling', () => {
       expect(res.status, bad).toBe(400);
       expect(res.body.errors[0].path).toBe('records[0].contactPoint');
     }
+  });
+});
+
+describe('6b. two addresses never share stored consent', () => {
+  it('an address whose partition holds another address is refused on read, write and check, and nothing is written', async () => {
+    const owner = uniqueEmail('owner');
+    const other = uniqueEmail('other');
+    expect((await api.post('/api/consents', record(owner, { value: 'optedOut' }))).status).toBe(200);
+    // Stand in for an 80-bit digest collision: the owner's state entity under the other's key.
+    const table = TableClient.fromConnectionString(inject('storageConnection'), 'itestConsents', {
+      allowInsecureConnection: true,
+    });
+    const {
+      etag: _etag,
+      timestamp: _timestamp,
+      ...state
+    } = await table.getEntity<Record<string, unknown>>(contactPointKey('email', owner), 'state');
+    const otherKey = contactPointKey('email', other);
+    await table.createEntity({ ...state, partitionKey: otherKey, rowKey: 'state' });
+    const before = await table.getEntity<Record<string, unknown>>(otherKey, 'state');
+
+    const read = await api.get(`/api/consents${qs({ channel: 'email', contactPoint: other })}`);
+    expect(read.status).toBe(409);
+    const write = await api.post('/api/consents', record(other, { value: 'optedIn' }));
+    expect(write.status).toBe(409);
+    const check = await api.post('/api/check', {
+      messages: [
+        {
+          messageId: 'm',
+          channel: 'email',
+          contactPoint: other,
+          profileId: 'default',
+          purposeId: 'commercial',
+        },
+      ],
+    });
+    expect(check.status).toBe(409);
+    expect((await table.getEntity<Record<string, unknown>>(otherKey, 'state')).etag).toBe(before.etag);
+    expect((await stored('email', owner)).records.map((r) => r.value)).toEqual(['optedOut']);
   });
 });
 
