@@ -8,9 +8,9 @@ import { checkBodySchema } from '../shared/schemas';
 
 export async function postCheck(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
   return respond(context, async () => {
-    const { messages } = await readJson(request, checkBodySchema);
+    const { messages, asOf } = await readJson(request, checkBodySchema);
     return json({
-      decisions: await getServices().checks.check(messages, publicBaseUrl(getConfig(), request.url)),
+      decisions: await getServices().checks.check(messages, publicBaseUrl(getConfig(), request.url), asOf),
     });
   });
 }

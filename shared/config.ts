@@ -69,6 +69,8 @@ const configSchema = z.object({
    * It must outlast every retry of a commit request (checked below).
    */
   CHANGE_FEED_COMMIT_DEADLINE_SECONDS: intSetting(60, 1, 3600),
+  /** Days a double opt-in's confirmation link stays valid. */
+  CONFIRMATION_DAYS: intSetting(7, 1, 90),
   /** When the feed's retention runs (NCRONTAB, UTC): hourly by default. */
   CHANGE_FEED_PURGE_SCHEDULE: z.string().default('0 17 * * * *'),
   /**
@@ -130,8 +132,11 @@ const configSchema = z.object({
   AZURITE_LOCATION: z.string().default('.azurite'),
   /** Local host only: serve the function app in this folder (an unpacked package) instead of the project. */
   FUNCTIONS_APP_ROOT: z.string().trim().min(1).optional(),
-  /** Testing aid: shift this instance's clock, to prove the feed under clock skew between instances. */
-  LOCAL_CLOCK_OFFSET_MS: z.coerce.number().int().min(-60_000).max(60_000).default(0),
+  /**
+   * Testing aid: shift this instance's clock, to prove the feed under clock skew between instances
+   * and to see links lapse (up to ten years either way).
+   */
+  LOCAL_CLOCK_OFFSET_MS: z.coerce.number().int().min(-315_360_000_000).max(315_360_000_000).default(0),
   /** Set by tools that start the local host: exit when the parent closes our stdin. */
   EXIT_WITH_STDIN: z.stringbool().default(false),
 });

@@ -3,6 +3,7 @@ import { getConfig, type Config } from './config';
 import { DataverseService } from './dataverse/dataverse-service';
 import { ChangeFeedService } from './feed/change-feed';
 import { TableFeedMarkers } from './feed/feed-markers';
+import { ConfirmationService } from './links/confirmations';
 import { LinkKeyRing } from './links/link-keys';
 import { LinkService } from './links/link-service';
 import { CatalogService } from './services/catalog-service';
@@ -25,6 +26,7 @@ export interface Services {
   /** Undefined when the change feed is turned off (`CHANGE_FEED_DAYS=0`). */
   feed: ChangeFeedService | undefined;
   links: LinkService;
+  confirmations: ConfirmationService;
   list: ConsentListService;
   dataverse: DataverseService;
 }
@@ -34,9 +36,9 @@ const ASSUMED_CLOCK_SKEW_MS = 500;
 
 export function createServices(config: Config): Services {
   const catalogStore = new TableCatalogStore(createTableClient(config, tableName(config, 'Config')));
-  const catalog = new CatalogService(catalogStore, config.PROFILE_CACHE_SECONDS * 1000);
-  const limiter = new Limiter(config.STORAGE_MAX_IN_FLIGHT);
   const clock = () => Date.now() + config.LOCAL_CLOCK_OFFSET_MS;
+  const catalog = new CatalogService(catalogStore, config.PROFILE_CACHE_SECONDS * 1000, clock);
+  const limiter = new Limiter(config.STORAGE_MAX_IN_FLIGHT);
   const settleMs = config.CHANGE_FEED_SETTLE_SECONDS * 1000;
   const markers =
     config.CHANGE_FEED_DAYS > 0
@@ -78,6 +80,13 @@ export function createServices(config: Config): Services {
     checks,
     centers: new CenterService(consents, catalog, checks, config.DEFAULT_PHONE_REGION),
     links,
+    confirmations: new ConfirmationService(
+      catalog,
+      links,
+      consents,
+      config.DEFAULT_PHONE_REGION,
+      config.CONFIRMATION_DAYS,
+    ),
     list,
     dataverse: new DataverseService(catalog, consents, list, store, config.DEFAULT_PHONE_REGION),
     sms: new SmsService(consents, catalog, {

@@ -85,6 +85,13 @@ export const purposeSchema = z.object({
   enforcement: enforcementSchema,
   dataverseId: dataverseIdSchema,
   topics: z.array(topicSchema).max(LIMITS.topicsPerPurpose).default([]),
+  consentLifetimeDays: z
+    .number()
+    .int()
+    .min(1)
+    .max(3650)
+    .optional()
+    .describe('new opt-ins to this purpose and its topics expire this many days after their capture'),
 });
 
 /**
@@ -133,7 +140,14 @@ export const profileBodySchema = z.object({
   smsNumbers: smsNumbersSchema.optional(),
 });
 
-export const profileSchema = profileBodySchema.extend({ id: idSchema });
+export const profileSchema = profileBodySchema.extend({
+  id: idSchema,
+  version: z
+    .number()
+    .int()
+    .optional()
+    .describe("counts the changes to this profile: what a decision's evidence names (ignored on PUT)"),
+});
 export const profileParamsSchema = z.object({ profileId: idSchema });
 export const profileListSchema = z.object({ profiles: z.array(profileSchema) });
 
@@ -181,6 +195,7 @@ export const consentRecordInputSchema = z.object({
   status: z.enum(STATUSES).default('active'),
   owner: text(LIMITS.nameLength).optional(),
   capturedAt: isoInstant.optional(),
+  expiresAt: isoInstant.optional().describe('only an optedIn record expires; past this it counts as notSet'),
 });
 export type ConsentRecordInput = z.infer<typeof consentRecordInputSchema>;
 
@@ -226,6 +241,11 @@ export const consentRecordSchema = z.object({
   status: z.enum(STATUSES),
   owner: z.string().optional(),
   capturedAt: z.string(),
+  expiresAt: z.string().optional().describe('an opt-in past this counts as notSet'),
+  confirmation: z
+    .object({ requestedAt: z.string(), confirmedAt: z.string() })
+    .optional()
+    .describe('the proof of a double opt-in'),
   createdAt: z.string(),
   modifiedAt: z.string(),
   modifiedBy: z.string(),
@@ -297,6 +317,9 @@ export const checkMessageSchema = z.object({
 });
 
 export const checkBodySchema = z.object({
+  asOf: instantSchema
+    .optional()
+    .describe('decide every message as it would have been decided at this past time, from the history'),
   messages: z
     .array(checkMessageSchema)
     .min(1)
@@ -341,6 +364,16 @@ export const decisionSchema = z.object({
   trackingReasons: z.array(z.enum(TRACKING_REASONS)),
   consent: z.object({ purpose: nullableValue, topic: nullableValue.optional(), tracking: nullableValue }),
   enforcement: z.object({ purpose: nullableModel, tracking: nullableModel }),
+  evidence: z
+    .object({
+      profileVersion: z.number().int().nullable(),
+      records: z.object({
+        purpose: z.string().nullable(),
+        topic: z.string().nullable().optional(),
+        tracking: z.string().nullable(),
+      }),
+    })
+    .describe('the versions of the profile and of the records the decision relied on (null: none)'),
   links: linkSetSchema.optional(),
 });
 export const checkResponseSchema = z.object({ decisions: z.array(decisionSchema) });
@@ -548,6 +581,26 @@ export const linksBodySchema = z.object({
   links: z.array(linkRequestSchema).min(1).max(1000),
 });
 export const linksResponseSchema = z.object({ links: z.array(linkSetSchema) });
+
+export const confirmationRequestSchema = z.object({
+  channel: channelSchema,
+  contactPoint: contactPointSchema,
+  profileId: idSchema,
+  purposeId: idSchema,
+  topicId: idSchema.optional(),
+  source: z.enum(SOURCES).default('internal'),
+  reason: z.enum(REASONS).default('noReasons'),
+  reasonDescription: text().optional(),
+  expiresAt: instantSchema.optional().describe("the opt-in's own expiry once confirmed"),
+});
+export type ConfirmationRequest = z.infer<typeof confirmationRequestSchema>;
+
+export const confirmationResponseSchema = z.object({
+  confirmUrl: z
+    .string()
+    .describe('send this to the contact point: the opt-in counts once the person confirms'),
+  expiresAt: z.string().describe('when the link lapses'),
+});
 
 export const linkTokenParamsSchema = z.object({
   // Any text: what is not a token this service made is an invalid link (404), not a bad request.

@@ -1,12 +1,16 @@
-import type { ConsentFields, StoredConsent } from './model';
+import type { Confirmation, ConsentFields, StoredConsent } from './model';
 
 export type WriteOutcome = 'created' | 'updated' | 'unchanged' | 'stale';
 
 /** One validated, normalized consent write for a purpose or topic of one contact point. */
-export interface ConsentWrite extends ConsentFields {
+export interface ConsentWrite extends Omit<ConsentFields, 'confirmation'> {
   purposeId: string;
   topicId?: string;
   capturedAt: string;
+  /** The purpose's lifetime for new opt-ins, when it has one and the write names no `expiresAt`. */
+  lifetimeDays?: number;
+  /** Set by a double opt-in's confirmation only. */
+  confirmation?: Confirmation;
 }
 
 export interface ChangeContext {
@@ -23,10 +27,63 @@ export interface AppliedWrite {
   seen: string;
 }
 
-const COMPARED_FIELDS = ['value', 'source', 'reason', 'reasonDescription', 'status', 'owner'] as const;
+const COMPARED_FIELDS = [
+  'value',
+  'source',
+  'reason',
+  'reasonDescription',
+  'status',
+  'owner',
+  'expiresAt',
+] as const;
 
 function sameConsent(a: ConsentFields, b: ConsentFields): boolean {
-  return COMPARED_FIELDS.every((field) => a[field] === b[field]);
+  return (
+    COMPARED_FIELDS.every((field) => a[field] === b[field]) &&
+    a.confirmation?.requestedAt === b.confirmation?.requestedAt &&
+    a.confirmation?.confirmedAt === b.confirmation?.confirmedAt
+  );
+}
+
+/** Whether a record holds an opt-in that has expired at `at` (epoch ms). */
+export function optInExpired(record: Pick<ConsentFields, 'value' | 'expiresAt'>, at: number): boolean {
+  return record.value === 'optedIn' && record.expiresAt !== undefined && Date.parse(record.expiresAt) <= at;
+}
+
+const DAY_MS = 86_400_000;
+
+/**
+ * What a write's record says once applied to `current`. Only an opt-in expires: a written
+ * `expiresAt` wins; else, when the purpose has a lifetime, the opt-in expires that long after its
+ * capture (so a later opt-in renews it, and the same events give the same expiry in any arrival
+ * order); else an opt-in that continues an unexpired one keeps its expiry, so a sync echoing the
+ * record back without the field can never extend consent. The proof of a confirmation stays while
+ * the opt-in continues.
+ */
+function resolvedFields(current: StoredConsent | undefined, write: ConsentWrite): ConsentFields {
+  const continues =
+    current !== undefined &&
+    current.value === 'optedIn' &&
+    !optInExpired(current, Date.parse(write.capturedAt));
+  let expiresAt: string | undefined;
+  if (write.value === 'optedIn') {
+    if (write.expiresAt !== undefined) expiresAt = write.expiresAt;
+    else if (write.lifetimeDays !== undefined) {
+      expiresAt = new Date(Date.parse(write.capturedAt) + write.lifetimeDays * DAY_MS).toISOString();
+    } else if (continues) expiresAt = current.expiresAt;
+  }
+  const confirmation =
+    write.confirmation ?? (write.value === 'optedIn' && continues ? current.confirmation : undefined);
+  return {
+    value: write.value,
+    source: write.source,
+    reason: write.reason,
+    ...(write.reasonDescription !== undefined ? { reasonDescription: write.reasonDescription } : {}),
+    status: write.status,
+    ...(write.owner !== undefined ? { owner: write.owner } : {}),
+    ...(expiresAt !== undefined ? { expiresAt } : {}),
+    ...(confirmation !== undefined ? { confirmation } : {}),
+  };
 }
 
 const later = (a: string, b: string | undefined) =>
@@ -48,18 +105,14 @@ export function applyConsentWrite(
   if (current && newest !== undefined && Date.parse(write.capturedAt) < Date.parse(newest)) {
     return { outcome: 'stale', before: current, record: current, seen: newest };
   }
-  if (current && sameConsent(current, write)) {
+  const fields = resolvedFields(current, write);
+  if (current && sameConsent(current, fields)) {
     return { outcome: 'unchanged', before: current, record: current, seen: later(write.capturedAt, newest) };
   }
   const record: StoredConsent = {
     purposeId: write.purposeId,
     ...(write.topicId !== undefined ? { topicId: write.topicId } : {}),
-    value: write.value,
-    source: write.source,
-    reason: write.reason,
-    ...(write.reasonDescription !== undefined ? { reasonDescription: write.reasonDescription } : {}),
-    status: write.status,
-    ...(write.owner !== undefined ? { owner: write.owner } : {}),
+    ...fields,
     capturedAt: write.capturedAt,
     createdAt: current?.createdAt ?? context.now,
     modifiedAt: context.now,

@@ -23,12 +23,15 @@ export const BLOCK_REASONS = [
   'unknown-topic',
   'purpose-not-sendable',
   'invalid-contact-point',
+  'purpose-opt-in-expired',
+  'topic-opt-in-expired',
 ] as const;
 export type BlockReason = (typeof BLOCK_REASONS)[number];
 
 export const TRACKING_REASONS = [
   'tracking-opted-out',
   'tracking-opt-in-required',
+  'tracking-opt-in-expired',
   'contact-do-not-track',
   'not-sent',
 ] as const;
@@ -43,11 +46,21 @@ export interface MessageToEvaluate {
   contact?: ContactFlags;
 }
 
+/** What the evaluation reads of a stored record. */
+export type EvaluatedRecord = Pick<StoredConsent, 'value'> &
+  Partial<Pick<StoredConsent, 'expiresAt' | 'version'>>;
+
 /**
  * The stored consent of the message's contact point, by `consentKey`; `null` when the address is
  * unusable (so nothing could be read).
  */
-export type ContactPointConsent = ReadonlyMap<string, Pick<StoredConsent, 'value'>> | null;
+export type ContactPointConsent = ReadonlyMap<string, EvaluatedRecord> | null;
+
+/** What a decision relied on: the profile's version and the versions of the records it read. */
+export interface Evidence {
+  profileVersion: number | null;
+  records: { purpose: string | null; topic?: string | null; tracking: string | null };
+}
 
 export interface Evaluation {
   decision: 'sent' | 'blocked';
@@ -56,36 +69,55 @@ export interface Evaluation {
   trackingReasons: TrackingReason[];
   consent: { purpose: ConsentValue | null; topic?: ConsentValue | null; tracking: ConsentValue | null };
   enforcement: { purpose: EnforcementModel | null; tracking: EnforcementModel | null };
+  evidence: Evidence;
 }
 
 export interface TrackingEvaluation {
   reasons: TrackingReason[];
   consent: ConsentValue | null;
   enforcement: EnforcementModel | null;
+  version: string | null;
 }
 
-type Outcome = 'pass' | 'optedOut' | 'optInRequired';
+type Outcome = 'pass' | 'optedOut' | 'optInRequired' | 'optInExpired';
+
+/** A stored value as the evaluation counts it at `at`: an expired opt-in is `expired` (not set). */
+type Counted = ConsentValue | 'expired';
 
 /** The seed table: restrictive needs an opt-in, nonRestrictive needs no opt-out, disabled passes. */
-export function consentOutcome(model: EnforcementModel, value: ConsentValue): Outcome {
+export function consentOutcome(model: EnforcementModel, value: Counted): Outcome {
   if (model === 'disabled') return 'pass';
   if (value === 'optedOut') return 'optedOut';
+  if (model === 'restrictive' && value === 'expired') return 'optInExpired';
   if (model === 'restrictive' && value !== 'optedIn') return 'optInRequired';
   return 'pass';
 }
 
+function counted(record: EvaluatedRecord | undefined, at: number): Counted {
+  if (!record) return 'notSet';
+  if (record.value === 'optedIn' && record.expiresAt !== undefined && Date.parse(record.expiresAt) <= at)
+    return 'expired';
+  return record.value;
+}
+
+/** What a decision reports of a value: an expired opt-in counts as not set. */
+const reported = (value: Counted): ConsentValue => (value === 'expired' ? 'notSet' : value);
+
 /**
  * The send and tracking decision for one message: pure, no I/O. Every check that fails is named.
  * `/api/check`, `/api/contactability` and the preference/subscription center prefills all call it.
+ * `at` is the time it is decided at (epoch ms): opt-ins that expired by then count as not set;
+ * without it, nothing counts as expired.
  */
 export function evaluateMessage(
   message: MessageToEvaluate,
   catalog: Catalog,
   consent: ContactPointConsent,
+  at: number = Number.NEGATIVE_INFINITY,
 ): Evaluation {
   const reasons: BlockReason[] = [];
-  const valueOf = (key: string): ConsentValue | null =>
-    consent === null ? null : (consent.get(key)?.value ?? 'notSet');
+  const valueOf = (key: string): Counted | null => (consent === null ? null : counted(consent.get(key), at));
+  const versionOf = (key: string): string | null => consent?.get(key)?.version ?? null;
 
   const profile = catalog.profiles.get(message.profileId);
   const purposeEntry = catalog.purposes.get(message.purposeId);
@@ -108,11 +140,13 @@ export function evaluateMessage(
     const purposeOutcome = consentOutcome(purposeModel, purposeValue);
     if (purposeOutcome === 'optedOut') reasons.push('purpose-opted-out');
     if (purposeOutcome === 'optInRequired') reasons.push('purpose-opt-in-required');
+    if (purposeOutcome === 'optInExpired') reasons.push('purpose-opt-in-expired');
     // A topic is only consulted once its purpose passes: a purpose opt-out makes the topic irrelevant.
     if (purposeOutcome === 'pass' && topicValue !== null) {
       const topicOutcome = consentOutcome(purposeModel, topicValue);
       if (topicOutcome === 'optedOut') reasons.push('topic-opted-out');
       if (topicOutcome === 'optInRequired') reasons.push('topic-opt-in-required');
+      if (topicOutcome === 'optInExpired') reasons.push('topic-opt-in-expired');
     }
   }
 
@@ -126,7 +160,7 @@ export function evaluateMessage(
     }
   }
 
-  const tracking = evaluateTracking(message, profile, catalog, consent);
+  const tracking = evaluateTracking(message, profile, catalog, consent, at);
   const trackingReasons: TrackingReason[] = [...tracking.reasons];
 
   const sent = reasons.length === 0;
@@ -137,11 +171,21 @@ export function evaluateMessage(
     reasons,
     trackingReasons,
     consent: {
-      purpose: purposeValue,
-      ...(message.topicId !== undefined ? { topic: topicValue } : {}),
+      purpose: purposeValue === null ? null : reported(purposeValue),
+      ...(message.topicId !== undefined ? { topic: topicValue === null ? null : reported(topicValue) } : {}),
       tracking: tracking.consent,
     },
     enforcement: { purpose: purposeModel, tracking: tracking.enforcement },
+    evidence: {
+      profileVersion: profile ? (profile.version ?? 0) : null,
+      records: {
+        purpose: purpose ? versionOf(consentKey(purpose.id)) : null,
+        ...(message.topicId !== undefined
+          ? { topic: topic ? versionOf(consentKey(message.purposeId, topic.id)) : null }
+          : {}),
+        tracking: tracking.version,
+      },
+    },
   };
 }
 
@@ -151,20 +195,26 @@ export function evaluateTracking(
   profile: Profile | undefined,
   catalog: Pick<Catalog, 'settings'>,
   consent: ContactPointConsent,
+  at: number = Number.NEGATIVE_INFINITY,
 ): TrackingEvaluation {
   const reasons: TrackingReason[] = [];
   const trackingPurpose = profile ? trackingPurposeOf(profile) : undefined;
   const enforcement = trackingPurpose ? enforcementOn(trackingPurpose.enforcement, message.channel) : null;
-  const value =
-    trackingPurpose && consent !== null
-      ? (consent.get(consentKey(trackingPurpose.id))?.value ?? 'notSet')
-      : null;
+  const record =
+    trackingPurpose && consent !== null ? consent.get(consentKey(trackingPurpose.id)) : undefined;
+  const value = trackingPurpose && consent !== null ? counted(record, at) : null;
   if (enforcement !== null && value !== null) {
     const outcome = consentOutcome(enforcement, value);
     if (outcome === 'optedOut') reasons.push('tracking-opted-out');
     if (outcome === 'optInRequired') reasons.push('tracking-opt-in-required');
+    if (outcome === 'optInExpired') reasons.push('tracking-opt-in-expired');
   }
   const contactChecks = message.audience === 'contact' && catalog.settings.checkContactConsent;
   if (contactChecks && message.contact?.doNotTrack === true) reasons.push('contact-do-not-track');
-  return { reasons, consent: value, enforcement };
+  return {
+    reasons,
+    consent: value === null ? null : reported(value),
+    enforcement,
+    version: record?.version ?? null,
+  };
 }

@@ -57,6 +57,8 @@ export interface Purpose {
   enforcement: Enforcement;
   topics?: Topic[];
   dataverseId?: string;
+  /** New opt-ins to this purpose (and its topics) expire this many days after their capture. */
+  consentLifetimeDays?: number;
 }
 
 export interface Profile {
@@ -67,6 +69,8 @@ export interface Profile {
   purposes: Purpose[];
   /** The E.164 numbers its text messages are sent from (unique across profiles). */
   smsNumbers?: string[];
+  /** Counts the profile's changes: what a decision's evidence names. */
+  version?: number;
 }
 
 export interface Settings {
@@ -74,6 +78,31 @@ export interface Settings {
 }
 
 export const DEFAULT_SETTINGS: Settings = { checkContactConsent: true };
+
+/** The proof of a double opt-in: when it was asked for, and when the person confirmed it. */
+export interface Confirmation {
+  requestedAt: string;
+  confirmedAt: string;
+}
+
+/**
+ * A double opt-in waiting for the person: what the confirmation will write, and until when it can.
+ * Kept with its contact point; a confirmed one stays (with `confirmedAt`) until it lapses, so a
+ * repeated confirmation is recognized.
+ */
+export interface PendingConfirmation {
+  profileId: string;
+  purposeId: string;
+  topicId?: string;
+  source: Source;
+  reason: Reason;
+  reasonDescription?: string;
+  /** The opt-in's own expiry once confirmed. */
+  expiresAt?: string;
+  requestedAt: string;
+  lapsesAt: string;
+  confirmedAt?: string;
+}
 
 /** What a consent record says, as a writer gives it (after defaults). */
 export interface ConsentFields {
@@ -83,6 +112,9 @@ export interface ConsentFields {
   reasonDescription?: string;
   status: Status;
   owner?: string;
+  /** Only an opt-in expires: past this it counts as `notSet`. */
+  expiresAt?: string;
+  confirmation?: Confirmation;
 }
 
 /** A stored consent record of one contact point, keyed by its purpose or topic. */

@@ -167,7 +167,8 @@ export class LinkService {
     let topic: Topic | undefined;
     if (claims.target === 'purpose') {
       purpose = only(refs.purposes.get(claims.targetRef!));
-      if (!purpose || !profile.purposes.includes(purpose) || purpose.type === 'tracking') throw invalid();
+      if (!purpose || !profile.purposes.includes(purpose)) throw invalid();
+      if (purpose.type === 'tracking' && kind !== 'confirm') throw invalid();
     } else if (claims.target === 'topic') {
       const found = only(refs.topics.get(claims.targetRef!));
       if (!found || !profile.purposes.includes(found.purpose)) throw invalid();
@@ -259,7 +260,9 @@ export class LinkService {
       audience: 'lead',
       contact: {},
     } as const;
-    return preferencePrefill(describeContactability(catalog, query, link.contactPoint, state!.records));
+    return preferencePrefill(
+      describeContactability(catalog, query, link.contactPoint, state!.records, this.consents.now()),
+    );
   }
 }
 

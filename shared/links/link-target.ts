@@ -8,11 +8,16 @@ export interface LinkTargetRef {
   topic?: Topic;
 }
 
-/** The profile, purpose and topic a link request names, each problem reported through `at`. */
+/**
+ * The profile, purpose and topic a link request names, each problem reported through `at`. The
+ * tracking purpose is something people opt in to (a double opt-in may name it), never something
+ * they unsubscribe from.
+ */
 export function linkTarget(
   catalog: Catalog,
   request: { profileId: string; purposeId?: string; topicId?: string },
   at: (field: string, message: string) => void,
+  allowTracking = false,
 ): LinkTargetRef | undefined {
   const profile = catalog.profiles.get(request.profileId);
   if (!profile) {
@@ -24,7 +29,7 @@ export function linkTarget(
     purpose = profile.purposes.find((p) => p.id === request.purposeId);
     if (!purpose)
       return void at('purposeId', `profile "${profile.id}" has no purpose "${request.purposeId}"`);
-    if (purpose.type === 'tracking')
+    if (purpose.type === 'tracking' && !allowTracking)
       return void at('purposeId', 'the tracking purpose is not something people unsubscribe from');
   }
   let topic: Topic | undefined;

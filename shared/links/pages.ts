@@ -1,6 +1,7 @@
 import { maskAddress } from '../domain/contact-point';
 import type { Profile } from '../domain/model';
 import { html, type SafeHtml } from '../web/html';
+import type { ConfirmationView } from './confirmations';
 import { messagesOn, type PreferencesView, type ResolvedLink } from './link-service';
 
 /** Token pages live at `/api/<page>/<token>`: assets and sibling pages are reached relatively. */
@@ -64,6 +65,51 @@ export function unsubscribedPage(link: ResolvedLink): SafeHtml {
         ${link.profile.name}.
       </p>
       <p><a class="action" href="../preferences/${link.token}">Manage all your preferences</a></p>`,
+  );
+}
+
+/** What a confirmation opts in to, in words. */
+function whatStarts(view: ConfirmationView): string {
+  const { link } = view;
+  const messages = messagesOn(link.contactPoint.channel);
+  if (link.topic) return `${link.topic.name} ${messages}`;
+  if (link.purpose?.type === 'tracking')
+    return `${link.profile.name} seeing when you open its ${messages} and follow their links`;
+  return `${link.purpose?.name ?? 'its'} ${messages}`;
+}
+
+export function confirmPage(view: ConfirmationView): SafeHtml {
+  const { link, pending } = view;
+  if (pending.confirmedAt !== undefined) return confirmedPage(view, true);
+  return layout(
+    'Please confirm',
+    link.profile,
+    html`<h1>Please confirm</h1>
+      <p>
+        Agree to <strong>${whatStarts(view)}</strong> from ${link.profile.name} at
+        <strong>${maskAddress(link.contactPoint.address)}</strong>?
+      </p>
+      <form method="post">
+        <button type="submit" name="confirm" value="yes">Confirm</button>
+      </form>
+      <p>If you did not ask for this, ignore it: nothing changes unless you confirm.</p>`,
+  );
+}
+
+export function confirmedPage(view: ConfirmationView, repeated: boolean): SafeHtml {
+  const { link, pending } = view;
+  const on = (pending.confirmedAt ?? '').slice(0, 10);
+  return layout(
+    'Confirmed',
+    link.profile,
+    html`<h1>${repeated ? 'Already confirmed' : 'Thank you'}</h1>
+      <p role="status">
+        ${
+          repeated
+            ? `You confirmed this on ${on}. A choice you made after that still stands.`
+            : `You agreed to ${whatStarts(view)} from ${link.profile.name} at ${maskAddress(link.contactPoint.address)}.`
+        }
+      </p>`,
   );
 }
 

@@ -30,6 +30,19 @@ export class CatalogService {
     private readonly clock: () => number = Date.now,
   ) {}
 
+  /**
+   * The profiles and the switch as they were at `at` (epoch ms), from the versions kept of them:
+   * what a decision replayed as of that time uses. Not cached: replays are rare and read history.
+   */
+  async asOf(at: number): Promise<Catalog> {
+    await this.store.ready();
+    const [profiles, settings] = await Promise.all([
+      this.store.profilesAsOf(at),
+      this.store.settingsAsOf(at),
+    ]);
+    return buildCatalog(profiles, settings);
+  }
+
   async current(): Promise<Catalog> {
     if (this.cached && this.clock() < this.cached.expires) return this.cached.catalog;
     // Concurrent requests share one refresh.
@@ -103,7 +116,8 @@ export class CatalogService {
     if (shape.length > 0) throw new ValidationError('The profile is not valid.', shape);
     await this.store.ready();
     for (let attempt = 0; attempt < MAX_WRITE_ATTEMPTS; attempt++) {
-      const { profiles, etag } = await this.store.readProfiles();
+      const read = await this.store.readProfiles();
+      const { profiles } = read;
       const taken = [
         ...idsTakenByOthers(profile, profiles),
         ...numbersTakenByOthers(profile, profiles),
@@ -115,18 +129,21 @@ export class CatalogService {
           taken,
         );
       }
-      const created = !profiles.some((p) => p.id === profile.id);
-      const next = created
-        ? [...profiles, profile]
-        : profiles.map((p) => (p.id === profile.id ? profile : p));
+      const existing = profiles.find((p) => p.id === profile.id);
+      // The same profile again is no change: no new version, nothing written.
+      if (existing && sameProfile(existing, profile)) return { created: false, profile: existing };
+      const versioned = { ...profile, version: (existing?.version ?? 0) + 1 };
+      const next = existing
+        ? profiles.map((p) => (p.id === profile.id ? versioned : p))
+        : [...profiles, versioned];
       try {
-        await this.store.writeProfiles(next, etag);
+        await this.store.writeProfiles(next, read, new Date(this.clock()));
       } catch (error) {
         if (error instanceof WriteConflict) continue;
         throw error;
       }
       this.invalidate();
-      return { created, profile };
+      return { created: !existing, profile: versioned };
     }
     throw new StorageContentionError();
   }
@@ -137,8 +154,15 @@ export class CatalogService {
 
   async putSettings(settings: Settings): Promise<Settings> {
     await this.store.ready();
-    await this.store.writeSettings(settings);
+    await this.store.writeSettings(settings, new Date(this.clock()));
     this.invalidate();
     return settings;
   }
+}
+
+/** Whether two versions of a profile say the same (their version numbers aside). */
+function sameProfile(a: Profile, b: Profile): boolean {
+  const { version: _a, ...left } = a;
+  const { version: _b, ...right } = b;
+  return JSON.stringify(left) === JSON.stringify(right);
 }

@@ -64,6 +64,7 @@ export class CenterService {
         { channel: 'email', profileId: profile.id, audience: 'contact', contact: {} },
         contactPoint,
         states[i]!.records,
+        this.consents.now(),
       ),
     );
     return subscriptionPrefill(query.contact, views);

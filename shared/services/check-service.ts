@@ -4,7 +4,7 @@ import { trackingPurposeOf } from '../domain/catalog';
 import { normalizeContactPoint } from '../domain/contact-point';
 import { evaluateMessage, evaluateTracking, type ContactPointConsent } from '../domain/evaluate';
 import { enforcementOn, type Audience, type Channel, type ContactFlags } from '../domain/model';
-import { NotFoundError } from '../errors';
+import { NotFoundError, ValidationError } from '../errors';
 import { linkTarget, type LinkTargetRef } from '../links/link-target';
 import type { LinkKey } from '../links/link-token';
 import type {
@@ -47,9 +47,18 @@ export class CheckService {
   /**
    * Decides every message of a batch: one point read per distinct contact point, all in flight
    * together (bounded), never cached. If any read fails the whole batch fails: nothing is `sent`.
+   * With `asOf`, every message is decided as it was at that past time: the records undone from
+   * their history, the profiles and switch as they were then (no links are made for a replay).
    */
-  async check(messages: CheckBody['messages'], baseUrl?: string): Promise<Decision[]> {
-    const catalog = await this.catalog.current();
+  async check(messages: CheckBody['messages'], baseUrl?: string, asOf?: string): Promise<Decision[]> {
+    const now = this.consents.now();
+    const at = asOf === undefined ? now : Date.parse(asOf);
+    if (at > now) {
+      throw new ValidationError('A decision can only be replayed as of a past time.', [
+        { path: 'asOf', message: "is later than the service's clock" },
+      ]);
+    }
+    const catalog = asOf === undefined ? await this.catalog.current() : await this.catalog.asOf(at);
     // Messages to one contact point share its read: one entry per distinct (channel, address).
     const reads = new Map<string, { contactPoint: ContactPoint; consent: ContactPointConsent }>();
     const keys = messages.map((m) => {
@@ -61,15 +70,20 @@ export class CheckService {
       return key;
     });
     const entries = [...reads.values()];
-    const states = await this.consents.readMany(entries.map((e) => e.contactPoint));
-    entries.forEach((entry, i) => (entry.consent = states[i]!.records));
+    const contactPoints = entries.map((e) => e.contactPoint);
+    const records =
+      asOf === undefined
+        ? (await this.consents.readMany(contactPoints)).map((state) => state.records)
+        : await this.consents.recordsAsOf(contactPoints, at);
+    entries.forEach((entry, i) => (entry.consent = records[i]!));
 
-    const wantsLinks = this.links && baseUrl !== undefined && messages.some((m) => m.links === true);
+    const wantsLinks =
+      this.links && asOf === undefined && baseUrl !== undefined && messages.some((m) => m.links === true);
     const signingKey = wantsLinks ? await this.links!.signingKey() : undefined;
     return messages.map((message, i) => {
       const key = keys[i];
       const read = key ? reads.get(key) : undefined;
-      const evaluation = evaluateMessage(message, catalog, read?.consent ?? null);
+      const evaluation = evaluateMessage(message, catalog, read?.consent ?? null, at);
       const decision: Decision = { messageId: message.messageId, ...evaluation };
       if (signingKey && message.links === true && evaluation.decision === 'sent' && read) {
         // A sent message names a known profile and purpose (and topic), so its target resolves.
@@ -99,6 +113,7 @@ export class CheckService {
       if (n.ok) distinct.set(`${n.channel}\u0000${n.address}`, { channel: n.channel, address: n.address });
     });
     const states = await this.consents.readMany([...distinct.values()]);
+    const at = this.consents.now();
     const recordsOf = new Map([...distinct.keys()].map((key, i) => [key, states[i]!.records]));
     return {
       contactPoints: body.contactPoints.map((given, i) => {
@@ -122,6 +137,7 @@ export class CheckService {
               },
               contactPoint,
               consent,
+              at,
             );
             const anySends = (type: string) => view.purposes.some((p) => p.type === type && p.willSend);
             return {
@@ -145,7 +161,7 @@ export class CheckService {
     if (!profile) throw new NotFoundError(`There is no profile "${query.profileId}".`);
     const contactPoint = this.consents.contactPoint(query.channel, query.contactPoint);
     const [state] = await this.consents.readMany([contactPoint]);
-    return describeContactability(catalog, query, contactPoint, state!.records);
+    return describeContactability(catalog, query, contactPoint, state!.records, this.consents.now());
   }
 }
 
@@ -154,6 +170,8 @@ export function describeContactability(
   query: Omit<ContactabilityQuery, 'contactPoint'>,
   contactPoint: ContactPoint,
   consent: ContactPointConsent,
+  /** When it is decided (epoch ms): opt-ins expired by then count as not set. */
+  at: number,
 ): Contactability {
   const profile = catalog.profiles.get(query.profileId)!;
   const base = {
@@ -165,7 +183,7 @@ export function describeContactability(
   const purposes = profile.purposes
     .filter((p) => p.type !== 'tracking')
     .map((purpose) => {
-      const forPurpose = evaluateMessage({ ...base, purposeId: purpose.id }, catalog, consent);
+      const forPurpose = evaluateMessage({ ...base, purposeId: purpose.id }, catalog, consent, at);
       return {
         purposeId: purpose.id,
         type: purpose.type,
@@ -178,6 +196,7 @@ export function describeContactability(
             { ...base, purposeId: purpose.id, topicId: topic.id },
             catalog,
             consent,
+            at,
           );
           return {
             topicId: topic.id,
@@ -189,7 +208,7 @@ export function describeContactability(
       };
     });
   const trackingPurpose = trackingPurposeOf(profile)!;
-  const tracking = evaluateTracking(base, profile, catalog, consent);
+  const tracking = evaluateTracking(base, profile, catalog, consent, at);
   return {
     channel: query.channel,
     contactPoint: contactPoint.address,

@@ -1,12 +1,14 @@
-import { randomInt } from 'node:crypto';
+import { randomBytes, randomInt } from 'node:crypto';
 import type { z } from 'zod';
 import { setTimeout as delay } from 'node:timers/promises';
 import { mapLimit } from '../concurrency';
 import type { Catalog } from '../domain/catalog';
 import { applyConsentWrite, effectiveCaptureTime, type ConsentWrite } from '../domain/consent-change';
 import { normalizeContactPoint } from '../domain/contact-point';
-import { consentKey, type Channel, type StoredConsent } from '../domain/model';
+import { consentKey, type Channel, type PendingConfirmation, type StoredConsent } from '../domain/model';
 import {
+  CapacityError,
+  NotFoundError,
   PreconditionFailedError,
   StorageContentionError,
   ValidationError,
@@ -49,7 +51,13 @@ interface PendingWrite {
   write: ConsentWrite;
   /** The version the record must still have (If-Match), when the caller names one. */
   expectedVersion?: string;
+  /** The double opt-in this write confirms: it must still be pending, and is marked confirmed. */
+  confirms?: string;
 }
+
+/** Double opt-ins a contact point may have waiting at once. */
+const MAX_PENDING_CONFIRMATIONS = 20;
+const DAY_MS = 86_400_000;
 
 export interface UpsertOptions {
   /** Per input, the version its record must still have when it is applied; else 412. */
@@ -169,6 +177,20 @@ export class ConsentService {
     return { contactPoint, records };
   }
 
+  /** The service's time (epoch ms): what opt-in expiry is judged against. */
+  now(): number {
+    return this.clock().getTime();
+  }
+
+  /** The records of several contact points as they stood at `at` (epoch ms), undone from their history. */
+  async recordsAsOf(
+    contactPoints: readonly ContactPoint[],
+    at: number,
+  ): Promise<Map<string, StoredConsent>[]> {
+    await this.store.ready();
+    return mapLimit(contactPoints, this.options.concurrency, (cp) => this.store.recordsAsOf(cp, at));
+  }
+
   /** The stored consent of several contact points, one point read each, in flight together (bounded). */
   async readMany(contactPoints: readonly ContactPoint[]): Promise<ContactPointState[]> {
     await this.store.ready();
@@ -234,18 +256,116 @@ export class ConsentService {
     });
     if (problems.length > 0)
       throw new ValidationError('Some records are not valid; nothing was written.', problems);
+    return this.apply([...groups.values()], inputs.length, actor, catalog);
+  }
 
+  /**
+   * Confirms a pending double opt-in: writes its opt-in, captured when the person confirmed, through
+   * the same path as every write, and marks the request confirmed in the same commit. A repeat
+   * writes the same record again, so it is `unchanged` (or `stale` if the person opted out since).
+   */
+  async confirm(contactPoint: ContactPoint, requestId: string, actor: string): Promise<UpsertResult> {
+    const catalog = await this.catalog.current();
+    await this.store.ready();
+    const [state] = await this.readMany([contactPoint]);
+    if (state!.etag !== null) this.creation.exists(keyOf(contactPoint));
+    const pending = state!.pending.get(requestId);
+    const now = this.clock();
+    if (!pending || Date.parse(pending.lapsesAt) <= now.getTime())
+      throw new NotFoundError('This link is not valid.');
+    const confirmedAt = pending.confirmedAt ?? now.toISOString();
+    const write: ConsentWrite = {
+      purposeId: pending.purposeId,
+      ...(pending.topicId !== undefined ? { topicId: pending.topicId } : {}),
+      value: 'optedIn',
+      source: pending.source,
+      reason: pending.reason,
+      ...(pending.reasonDescription !== undefined ? { reasonDescription: pending.reasonDescription } : {}),
+      status: 'active',
+      capturedAt: confirmedAt,
+      ...(pending.expiresAt !== undefined ? { expiresAt: pending.expiresAt } : {}),
+      ...this.lifetimeOf(catalog, pending.purposeId, pending.topicId),
+      confirmation: { requestedAt: pending.requestedAt, confirmedAt },
+    };
+    const [result] = await this.apply(
+      [{ contactPoint, writes: [{ index: 0, write, confirms: requestId }] }],
+      1,
+      actor,
+      catalog,
+    );
+    return result!;
+  }
+
+  /**
+   * Records a double opt-in request with its contact point; returns its id. Nothing counts as an
+   * opt-in until it is confirmed.
+   */
+  async addPendingConfirmation(
+    contactPoint: ContactPoint,
+    request: Omit<PendingConfirmation, 'requestedAt' | 'lapsesAt' | 'confirmedAt'>,
+    lapseDays: number,
+  ): Promise<{ id: string; pending: PendingConfirmation }> {
+    await this.store.ready();
+    const id = randomBytes(8).toString('hex');
+    for (let attempt = 1; ; attempt++) {
+      const [state] = await this.readMany([contactPoint]);
+      const now = this.clock();
+      const pending = livePending(state!.pending, now.getTime());
+      if (
+        [...pending.values()].filter((p) => p.confirmedAt === undefined).length >= MAX_PENDING_CONFIRMATIONS
+      ) {
+        throw new CapacityError(
+          `This contact point already has ${MAX_PENDING_CONFIRMATIONS} confirmations waiting; let some be confirmed or lapse.`,
+        );
+      }
+      const entry: PendingConfirmation = {
+        ...request,
+        requestedAt: now.toISOString(),
+        lapsesAt: new Date(now.getTime() + lapseDays * DAY_MS).toISOString(),
+      };
+      pending.set(id, entry);
+      const prepared = this.store.prepare(
+        contactPoint,
+        { records: state!.records, seen: state!.seen, pending },
+        [],
+      );
+      try {
+        await this.store.commit(prepared, state!);
+        this.creation.exists(keyOf(contactPoint));
+        return { id, pending: entry };
+      } catch (error) {
+        if (!(error instanceof WriteConflict)) throw error;
+      }
+      if (attempt >= MAX_COMMIT_ATTEMPTS) throw new StorageContentionError();
+      await delay(randomInt(1, 5 + Math.min(attempt, 20) * 5));
+    }
+  }
+
+  /** A purpose's lifetime for new opt-ins to it or to one of its topics, as a write carries it. */
+  private lifetimeOf(catalog: Catalog, purposeId: string, topicId?: string): { lifetimeDays?: number } {
+    const purpose =
+      topicId !== undefined ? catalog.topics.get(topicId)?.purpose : catalog.purposes.get(purposeId)?.purpose;
+    const days = purpose?.consentLifetimeDays;
+    return days !== undefined ? { lifetimeDays: days } : {};
+  }
+
+  /** Applies validated writes, grouped per contact point: one commit per contact point, all or nothing each. */
+  private async apply(
+    targets: ReadonlyArray<{ contactPoint: ContactPoint; writes: PendingWrite[] }>,
+    count: number,
+    actor: string,
+    catalog: Catalog,
+  ): Promise<UpsertResult[]> {
     await this.store.ready();
     // Read every contact point (unless it is probably new) and prepare every commit first: if one
     // would outgrow what the store holds, the whole request is refused before anything is written.
-    const targets = [...groups.values()];
     const states = await this.readOrGuess(targets.map((t) => t.contactPoint));
     const plans = targets.map((t, i) => this.plan(t.contactPoint, states[i]!, t.writes, actor));
     const publication = await this.store.publish(
       plans.flatMap((plan, i) => (plan.commit ? [{ prepared: plan.commit, previous: states[i]! }] : [])),
     );
 
-    const results = new Array<UpsertResult>(inputs.length);
+    const results = new Array<UpsertResult>(count);
     await mapLimit(targets, this.options.concurrency, async ({ contactPoint, writes }, i) => {
       const applied = await this.applyToContactPoint(
         contactPoint,
@@ -335,6 +455,12 @@ export class ConsentService {
   ): { contactPoint: ContactPoint; write: ConsentWrite } | undefined {
     const before = problems.length;
     const address = this.checkReferences(input, index, catalog, receivedAt, problems);
+    if (input.expiresAt !== undefined && input.value !== 'optedIn')
+      problems.push({
+        index,
+        path: `records[${index}].expiresAt`,
+        message: 'only an optedIn record expires',
+      });
     if (problems.length > before || address === undefined) return undefined;
     return {
       contactPoint: { channel: input.channel, address },
@@ -348,6 +474,8 @@ export class ConsentService {
         status: input.status,
         ...(input.owner !== undefined ? { owner: input.owner } : {}),
         capturedAt: effectiveCaptureTime(input.capturedAt, receivedAt),
+        ...(input.expiresAt !== undefined ? { expiresAt: input.expiresAt } : {}),
+        ...this.lifetimeOf(catalog, input.purposeId, input.topicId),
       },
     };
   }
@@ -365,13 +493,33 @@ export class ConsentService {
     const now = this.clock().toISOString();
     const records = new Map(state.records);
     const seen = new Map(state.seen);
+    const pending = livePending(state.pending, Date.parse(now));
+    let confirmed = false;
     const entries: HistoryEntry[] = [];
     const results: ContactPointPlan['results'] = [];
     let marksMoved = false;
-    for (const { index, write, expectedVersion } of writes) {
+    for (const { index, write: given, expectedVersion, confirms } of writes) {
+      let write = given;
       const key = consentKey(write.purposeId, write.topicId);
       if (expectedVersion !== undefined && records.get(key)?.version !== expectedVersion) {
         throw new PreconditionFailedError();
+      }
+      if (confirms !== undefined) {
+        const request = pending.get(confirms);
+        // Lapsed (or gone) while this write was under way: it confirms nothing.
+        if (!request) throw new NotFoundError('This link is not valid.');
+        if (request.confirmedAt === undefined) {
+          pending.set(confirms, { ...request, confirmedAt: write.capturedAt });
+          confirmed = true;
+        } else {
+          // Confirmed meanwhile (a concurrent or repeated confirmation): the same write again.
+          const confirmedAt = request.confirmedAt;
+          write = {
+            ...write,
+            capturedAt: confirmedAt,
+            confirmation: { requestedAt: request.requestedAt, confirmedAt },
+          };
+        }
       }
       const sequence = state.sequence + entries.length + 1;
       const applied = applyConsentWrite(records.get(key), seen.get(key), write, {
@@ -400,8 +548,8 @@ export class ConsentService {
       results.push({ index, outcome: applied.outcome, record: applied.record });
     }
     const commit =
-      entries.length > 0 || marksMoved
-        ? this.store.prepare(contactPoint, { records, seen }, entries)
+      entries.length > 0 || marksMoved || confirmed
+        ? this.store.prepare(contactPoint, { records, seen, pending }, entries)
         : undefined;
     return { results, commit };
   }
@@ -431,4 +579,12 @@ export class ConsentService {
       plan = this.plan(contactPoint, state, writes, actor);
     }
   }
+}
+
+/** The double opt-ins still waiting or recently confirmed: lapsed ones are dropped when next written. */
+function livePending(
+  pending: ReadonlyMap<string, PendingConfirmation>,
+  now: number,
+): Map<string, PendingConfirmation> {
+  return new Map([...pending].filter(([, request]) => Date.parse(request.lapsesAt) > now));
 }

@@ -7,7 +7,7 @@ import {
   type TableEntityResult,
   type TransactionAction,
 } from '@azure/data-tables';
-import type { Channel, Source, StoredConsent } from '../domain/model';
+import type { Channel, PendingConfirmation, Source, StoredConsent } from '../domain/model';
 import { CapacityError, ConflictError, ValidationError } from '../errors';
 import {
   HISTORY_ROW_END,
@@ -19,6 +19,7 @@ import {
   sequenceOfHistoryRowKey,
 } from './keys';
 import { allSettled, type Limiter } from '../concurrency';
+import { consentKey } from '../domain/model';
 import {
   MAX_COMMITS_PER_MARKER,
   positionOf,
@@ -38,6 +39,8 @@ export interface ContactPointState {
   records: Map<string, StoredConsent>;
   /** Per record, the newest capture time seen when it is later than the record's own. */
   seen: Map<string, string>;
+  /** Double opt-ins requested for this contact point, by request id. */
+  pending: Map<string, PendingConfirmation>;
   sequence: number;
   /** Feed position time of the last commit: the next one's marker must come after it. */
   feedAt: number;
@@ -49,6 +52,7 @@ export interface ContactPointState {
 export interface NextState {
   records: ReadonlyMap<string, StoredConsent>;
   seen: ReadonlyMap<string, string>;
+  pending: ReadonlyMap<string, PendingConfirmation>;
 }
 
 export interface HistoryEntry {
@@ -127,6 +131,11 @@ export interface ConsentStore {
   commit(prepared: PreparedCommit, previous: ContactPointState, publication?: Publication): Promise<void>;
   history(contactPoint: ContactPoint, query: HistoryQuery): Promise<HistoryPage>;
   /**
+   * The records as they stood at `at` (epoch ms): the current ones with every later commit undone,
+   * newest first, down to the last commit made by then.
+   */
+  recordsAsOf(contactPoint: ContactPoint, at: number): Promise<Map<string, StoredConsent>>;
+  /**
    * The entries of commit `commit` at a history row: `pending` if the row is not there (yet),
    * `failed` if another commit holds it (so this one never landed).
    */
@@ -165,10 +174,12 @@ const MAX_STATE_CHARS = 400_000;
 const HISTORY_CHUNK_BYTES = 64 * 1024;
 const MAX_HISTORY_CHUNKS = 14;
 const TOKEN_PATTERN = /^h\d{16}$/;
+/** History entities read per page when undoing commits: most replays need only the first page. */
+const AS_OF_PAGE = 100;
 
 /** What a contact point holds before its first commit. */
 export function emptyState(): ContactPointState {
-  return { records: new Map(), seen: new Map(), sequence: 0, feedAt: 0, etag: null };
+  return { records: new Map(), seen: new Map(), pending: new Map(), sequence: 0, feedAt: 0, etag: null };
 }
 
 export function encodeContinuationToken(rowKey: string): string {
@@ -248,9 +259,13 @@ export class TableConsentStore implements ConsentStore {
     const records = JSON.parse(fromChunks(entity, 'r')) as Record<string, StoredConsent>;
     const seenJson = fromChunks(entity, 'm');
     const seen = seenJson === '' ? {} : (JSON.parse(seenJson) as Record<string, string>);
+    const pendingJson = fromChunks(entity, 'q');
+    const pending =
+      pendingJson === '' ? {} : (JSON.parse(pendingJson) as Record<string, PendingConfirmation>);
     return {
       records: new Map(Object.entries(records)),
       seen: new Map(Object.entries(seen)),
+      pending: new Map(Object.entries(pending)),
       sequence: Number(entity.sequence),
       feedAt: typeof entity.feedAt === 'number' ? entity.feedAt : 0,
       etag: entity.etag,
@@ -261,7 +276,8 @@ export class TableConsentStore implements ConsentStore {
     const partitionKey = contactPointKey(contactPoint.channel, contactPoint.address);
     const records = asciiJson(Object.fromEntries(next.records));
     const seen = next.seen.size === 0 ? '' : asciiJson(Object.fromEntries(next.seen));
-    if (records.length + seen.length > MAX_STATE_CHARS) {
+    const pending = next.pending.size === 0 ? '' : asciiJson(Object.fromEntries(next.pending));
+    if (records.length + seen.length + pending.length > MAX_STATE_CHARS) {
       throw new CapacityError('This contact point would hold more consent records than the store allows.');
     }
     const id = randomUUID();
@@ -274,6 +290,7 @@ export class TableConsentStore implements ConsentStore {
       ...(last ? { sequence: last.sequence } : {}),
       ...toChunks(records, 'r'),
       ...(seen === '' ? {} : toChunks(seen, 'm')),
+      ...(pending === '' ? {} : toChunks(pending, 'q')),
     };
     let history: TableEntity<Record<string, unknown>> | undefined;
     if (entries.length > 0) {
@@ -483,6 +500,30 @@ export class TableConsentStore implements ConsentStore {
       return found.length > query.limit && last
         ? { entries, continuationToken: encodeContinuationToken(historyRowKey(last.sequence)) }
         : { entries };
+    });
+  }
+
+  async recordsAsOf(contactPoint: ContactPoint, at: number): Promise<Map<string, StoredConsent>> {
+    // The state first: every commit it reflects is then also in the history read after it.
+    const { records } = await this.read(contactPoint);
+    const partitionKey = contactPointKey(contactPoint.channel, contactPoint.address);
+    const filter = odata`PartitionKey eq ${partitionKey} and RowKey gt ${HISTORY_ROW_PREFIX} and RowKey lt ${HISTORY_ROW_END}`;
+    return storageCall(async () => {
+      const pages = this.table
+        .listEntities<Record<string, unknown>>({ queryOptions: { filter } })
+        .byPage({ maxPageSize: AS_OF_PAGE });
+      for await (const page of pages) {
+        for (const entity of page) {
+          // Commits are undone in sequence order, so clocks that disagree cannot reorder them.
+          if (Date.parse(entity.at as string) <= at) return records;
+          for (const entry of this.entriesOf(entity)) {
+            const key = consentKey(entry.purposeId, entry.topicId);
+            if (entry.before) records.set(key, entry.before);
+            else records.delete(key);
+          }
+        }
+      }
+      return records;
     });
   }
 

@@ -19,6 +19,8 @@ const ANONYMOUS = new Set([
   'POST unsubscribe/{token}',
   'GET preferences/{token}',
   'POST preferences/{token}',
+  'GET confirm/{token}',
+  'POST confirm/{token}',
   'GET assets/{name}',
   'GET consent-center',
   'POST sms/twilio',

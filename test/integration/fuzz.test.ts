@@ -72,6 +72,15 @@ beforeAll(async () => {
   });
   expect(links.status, links.text).toBe(200);
   linkToken = links.body.links[0].unsubscribeUrl.split('/').pop();
+  const confirmation = await api.post('/api/consents/confirmations', {
+    channel: 'email',
+    contactPoint: EMAIL,
+    profileId: 'fuzzbase',
+    purposeId: 'fzb-commercial',
+    topicId: 'fzb-deals',
+  });
+  expect(confirmation.status, confirmation.text).toBe(202);
+  confirmToken = confirmation.body.confirmUrl.split('/').pop();
   // The row the Dataverse samples update.
   const row = await api.post('/api/consents', {
     channel: 'email',
@@ -135,6 +144,7 @@ interface Sample {
 
 const EMAIL = 'fuzz.valid@example.com';
 let linkToken = '';
+let confirmToken = '';
 const contactQuery = {
   channel: 'email',
   contactPoint: EMAIL,
@@ -253,6 +263,21 @@ const SAMPLES: Record<string, () => Sample> = {
     params: { token: linkToken },
     body: { 'purpose:fzb-commercial': 'on', 'topic:fzb-news': 'on', tracking: 'on' },
   }),
+  'POST consents/confirmations': () => ({
+    body: {
+      channel: 'email',
+      contactPoint: EMAIL,
+      profileId: 'fuzzbase',
+      purposeId: 'fzb-commercial',
+      topicId: 'fzb-news',
+      source: 'form',
+      reason: 'optInLandingPage',
+      reasonDescription: 'signed up',
+      expiresAt: '2030-01-01T00:00:00Z',
+    },
+  }),
+  'GET confirm/{token}': () => ({ params: { token: confirmToken } }),
+  'POST confirm/{token}': () => ({ params: { token: confirmToken }, body: { confirm: 'yes' } }),
   'GET assets/{name}': () => ({ params: { name: 'pages.css' } }),
   'GET data/v9.2/{*path}': () => ({
     params: { path: 'msdynmkt_contactpointconsent4s' },

@@ -13,7 +13,11 @@ class HeldStore implements CatalogStore {
 
   async ready(): Promise<void> {}
   async readProfiles(): Promise<StoredProfiles> {
-    const snapshot = { profiles: structuredClone(this.profiles), etag: String(this.version) };
+    const snapshot = {
+      profiles: structuredClone(this.profiles),
+      etag: String(this.version),
+      revision: this.version,
+    };
     if (this.holdReads) await new Promise<void>((release) => this.held.push(release));
     return snapshot;
   }
@@ -25,6 +29,12 @@ class HeldStore implements CatalogStore {
     return { ...DEFAULT_SETTINGS };
   }
   async writeSettings(): Promise<void> {}
+  async profilesAsOf(): Promise<Profile[]> {
+    return structuredClone(this.profiles);
+  }
+  async settingsAsOf(): Promise<Settings> {
+    return { ...DEFAULT_SETTINGS };
+  }
   async linkKey(generated: { id: string; secret: string }) {
     return generated;
   }

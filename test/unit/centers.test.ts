@@ -47,6 +47,8 @@ const BRAND: Profile = {
 const catalog = buildCatalog([DEFAULT_PROFILE, BRAND], { checkContactConsent: true });
 const switchedOff = buildCatalog([DEFAULT_PROFILE, BRAND], { checkContactConsent: false });
 
+const NOW = Date.parse('2026-11-24T12:00:00Z');
+
 function consent(values: Record<string, ConsentValue>) {
   return new Map(Object.entries(values).map(([key, value]) => [key, { value }]));
 }
@@ -66,6 +68,7 @@ function view(
     },
     { channel: options.channel ?? 'email', address: 'someone@example.com' },
     consent(values),
+    NOW,
   );
 }
 
@@ -241,7 +244,7 @@ describe('preference center prefill', () => {
           });
           const query = { channel: c.channel, profileId: 'brand', audience: c.audience, contact: c.contact };
           const prefill = preferencePrefill(
-            describeContactability(over, query, { channel: c.channel, address: 'x' }, stored),
+            describeContactability(over, query, { channel: c.channel, address: 'x' }, stored, NOW),
           );
           for (const p of prefill.purposes) {
             const sent =
@@ -264,6 +267,7 @@ describe('preference center prefill', () => {
                 { ...query, contact: {} },
                 { channel: c.channel, address: 'x' },
                 stored,
+                NOW,
               ),
             );
             expect(prefill).toEqual(withoutFlags);

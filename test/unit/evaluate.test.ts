@@ -318,3 +318,103 @@ describe('the default profile (DOMAIN.md table)', () => {
     }
   });
 });
+
+describe('evaluateMessage: an expired opt-in counts as not set, at the time given', () => {
+  const EXPIRY = Date.parse('2026-06-01T00:00:00.000Z');
+  const expiring = (level: 'purpose' | 'topic' | 'tracking') => {
+    const record = { value: 'optedIn' as const, expiresAt: new Date(EXPIRY).toISOString(), version: '7' };
+    const key = { purpose: 'p:marketing', topic: 't:news', tracking: 'p:track' }[level];
+    const others: Array<[string, { value: ConsentValue }]> = [
+      ['p:marketing', { value: 'optedIn' }],
+      ['t:news', { value: 'optedIn' }],
+      ['p:track', { value: 'optedIn' }],
+    ];
+    return new Map([...others.filter(([k]) => k !== key), [key, record]]) as ContactPointConsent;
+  };
+  const times: Array<[string, number | undefined, boolean]> = [
+    ['no time given', undefined, false],
+    ['a millisecond before', EXPIRY - 1, false],
+    ['at the expiry', EXPIRY, true],
+    ['after', EXPIRY + 86_400_000, true],
+  ];
+
+  for (const model of ENFORCEMENT_MODELS)
+    for (const [when, at, expired] of times) {
+      it(`purpose and topic, ${model}, ${when}`, () => {
+        const catalog = buildCatalog([profileWith(model)], { checkContactConsent: true });
+        for (const level of ['purpose', 'topic'] as const) {
+          const message = {
+            channel: 'email' as const,
+            profileId: 'p',
+            purposeId: 'marketing',
+            topicId: 'news',
+            audience: 'contact' as const,
+          };
+          const result = evaluateMessage(message, catalog, expiring(level), at);
+          const value = expired ? 'notSet' : 'optedIn';
+          expect(result.consent[level]).toBe(value);
+          const blocked = expired && model === 'restrictive';
+          expect(result.decision).toBe(blocked ? 'blocked' : 'sent');
+          expect(result.reasons).toEqual(blocked ? [`${level}-opt-in-expired`] : []);
+          expect(result.evidence.records[level]).toBe('7');
+        }
+      });
+
+      it(`tracking, ${model}, ${when}`, () => {
+        const catalog = buildCatalog([profileWith('disabled', model)], { checkContactConsent: true });
+        const result = evaluateMessage(
+          { channel: 'sms', profileId: 'p', purposeId: 'marketing', audience: 'contact' },
+          catalog,
+          expiring('tracking'),
+          at,
+        );
+        expect(result.consent.tracking).toBe(expired ? 'notSet' : 'optedIn');
+        const untracked = expired && model === 'restrictive';
+        expect(result.tracked).toBe(!untracked);
+        expect(result.trackingReasons).toEqual(untracked ? ['tracking-opt-in-expired'] : []);
+        expect(result.evidence.records.tracking).toBe('7');
+      });
+    }
+
+  it('never expires an opt-out', () => {
+    const catalog = buildCatalog([profileWith('nonRestrictive')], { checkContactConsent: true });
+    const consent = new Map([['p:marketing', { value: 'optedOut', expiresAt: '2020-01-01T00:00:00.000Z' }]]);
+    const result = evaluateMessage(
+      { channel: 'email', profileId: 'p', purposeId: 'marketing', audience: 'contact' },
+      catalog,
+      consent as ContactPointConsent,
+      Date.parse('2026-01-01T00:00:00Z'),
+    );
+    expect(result).toMatchObject({ decision: 'blocked', reasons: ['purpose-opted-out'] });
+  });
+});
+
+describe('evaluateMessage: evidence', () => {
+  it('names the profile version and the version of each record read, null where none exists', () => {
+    const catalog = buildCatalog([{ ...profileWith('restrictive'), version: 4 }], {
+      checkContactConsent: true,
+    });
+    const consent = new Map([
+      ['p:marketing', { value: 'optedIn', version: '3' }],
+      ['p:track', { value: 'optedOut', version: '9' }],
+    ]) as ContactPointConsent;
+    const message = {
+      channel: 'email' as const,
+      profileId: 'p',
+      purposeId: 'marketing',
+      audience: 'contact' as const,
+    };
+    expect(evaluateMessage({ ...message, topicId: 'news' }, catalog, consent).evidence).toEqual({
+      profileVersion: 4,
+      records: { purpose: '3', topic: null, tracking: '9' },
+    });
+    expect(evaluateMessage(message, catalog, consent).evidence).toEqual({
+      profileVersion: 4,
+      records: { purpose: '3', tracking: '9' },
+    });
+    expect(evaluateMessage({ ...message, profileId: 'nobody' }, catalog, consent).evidence).toEqual({
+      profileVersion: null,
+      records: { purpose: null, tracking: null },
+    });
+  });
+});

@@ -420,7 +420,12 @@ function renderFind(point) {
       'small',
     );
     const reason = [words(r.reason), r.reasonDescription && h('span', { class: 'id' }, r.reasonDescription)];
-    const facts = [words(r.value), words(r.status), words(r.source), reason];
+    const value = [
+      words(r.value),
+      r.expiresAt && h('span', { class: 'id' }, 'until ', when(r.expiresAt)),
+      r.confirmation && h('span', { class: 'id' }, 'confirmed ', when(r.confirmation.confirmedAt)),
+    ];
+    const facts = [value, words(r.status), words(r.source), reason];
     return [
       purposeName(r.purposeId),
       topicName(r.topicId),
