@@ -90,7 +90,7 @@ export function confirmPage(view: ConfirmationView): SafeHtml {
         <strong>${maskAddress(link.contactPoint.address)}</strong>?
       </p>
       <form method="post">
-        <button type="submit" name="confirm" value="yes">Confirm</button>
+        <button type="submit">Confirm</button>
       </form>
       <p>If you did not ask for this, ignore it: nothing changes unless you confirm.</p>`,
   );

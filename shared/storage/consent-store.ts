@@ -42,6 +42,11 @@ export interface ContactPointState {
   /** Double opt-ins requested for this contact point, by request id. */
   pending: Map<string, PendingConfirmation>;
   sequence: number;
+  /**
+   * The first sequence of the newest commit that wrote history: its row key. Each history entity
+   * names the one before it (`prev`), so history can be walked back with point reads.
+   */
+  head?: number;
   /** Feed position time of the last commit: the next one's marker must come after it. */
   feedAt: number;
   /** `null` when nothing is stored yet. */
@@ -174,7 +179,9 @@ const MAX_STATE_CHARS = 400_000;
 const HISTORY_CHUNK_BYTES = 64 * 1024;
 const MAX_HISTORY_CHUNKS = 14;
 const TOKEN_PATTERN = /^h\d{16}$/;
-/** History entities read per page when undoing commits: most replays need only the first page. */
+/** Commits a replay undoes by point reads before it queries the rest of the history. */
+const AS_OF_POINT_READS = 16;
+/** History entities per page when a replay queries the history. */
 const AS_OF_PAGE = 100;
 
 /** What a contact point holds before its first commit. */
@@ -266,7 +273,8 @@ export class TableConsentStore implements ConsentStore {
       records: new Map(Object.entries(records)),
       seen: new Map(Object.entries(seen)),
       pending: new Map(Object.entries(pending)),
-      sequence: Number(entity.sequence),
+      sequence: Number(entity.sequence ?? 0),
+      ...(typeof entity.head === 'number' ? { head: entity.head } : {}),
       feedAt: typeof entity.feedAt === 'number' ? entity.feedAt : 0,
       etag: entity.etag,
     };
@@ -357,9 +365,15 @@ export class TableConsentStore implements ConsentStore {
       sequence: prepared.state.sequence ?? previous.sequence,
       feedAt: announced?.marker.time ?? previous.feedAt,
     };
+    const head = prepared.history ? (prepared.history.first as number) : previous.head;
+    if (head !== undefined) state.head = head;
+    const history = prepared.history && {
+      ...prepared.history,
+      ...(previous.head !== undefined ? { prev: previous.head } : {}),
+    };
     const actions: TransactionAction[] = [
       previous.etag === null ? ['create', state] : ['update', state, 'Replace', { etag: previous.etag }],
-      ...(prepared.history ? [['create', prepared.history] as TransactionAction] : []),
+      ...(history ? [['create', history] as TransactionAction] : []),
     ];
     const conflict = () => {
       throw new WriteConflict();
@@ -505,23 +519,47 @@ export class TableConsentStore implements ConsentStore {
 
   async recordsAsOf(contactPoint: ContactPoint, at: number): Promise<Map<string, StoredConsent>> {
     // The state first: every commit it reflects is then also in the history read after it.
-    const { records } = await this.read(contactPoint);
+    const state = await this.read(contactPoint);
+    const { records } = state;
     const partitionKey = contactPointKey(contactPoint.channel, contactPoint.address);
-    const filter = odata`PartitionKey eq ${partitionKey} and RowKey gt ${HISTORY_ROW_PREFIX} and RowKey lt ${HISTORY_ROW_END}`;
+    // Commits are undone newest first, in sequence order, so clocks that disagree cannot reorder
+    // them; the walk stops at the first commit made by `at`.
+    const undo = (entity: Record<string, unknown>): boolean => {
+      if (Date.parse(entity.at as string) <= at) return false;
+      for (const entry of this.entriesOf(entity)) {
+        const key = consentKey(entry.purposeId, entry.topicId);
+        if (entry.before) records.set(key, entry.before);
+        else records.delete(key);
+      }
+      return true;
+    };
+    // Recent commits by point reads along their back links (cheap on every store)...
+    let next = state.head;
+    let older = state.sequence > 0 ? HISTORY_ROW_PREFIX : undefined;
+    for (let step = 0; next !== undefined && step < AS_OF_POINT_READS; step++) {
+      const rowKey = historyRowKey(next);
+      const entity = await this.limiter.run(() =>
+        storageCall<TableEntityResult<Record<string, unknown>> | undefined>(
+          () => this.table.getEntity<Record<string, unknown>>(partitionKey, rowKey),
+          { 404: () => undefined },
+        ),
+      );
+      // A commit under way or lost between the two reads: the query below settles it.
+      if (!entity) break;
+      if (!undo(entity)) return records;
+      older = rowKey;
+      next = typeof entity.prev === 'number' ? entity.prev : undefined;
+      if (next === undefined && Number(entity.first) <= 1) return records;
+    }
+    if (older === undefined) return records;
+    // ...then, for a longer way back (or history written before the links), one query.
+    const filter = odata`PartitionKey eq ${partitionKey} and RowKey gt ${older} and RowKey lt ${HISTORY_ROW_END}`;
     return storageCall(async () => {
       const pages = this.table
         .listEntities<Record<string, unknown>>({ queryOptions: { filter } })
         .byPage({ maxPageSize: AS_OF_PAGE });
       for await (const page of pages) {
-        for (const entity of page) {
-          // Commits are undone in sequence order, so clocks that disagree cannot reorder them.
-          if (Date.parse(entity.at as string) <= at) return records;
-          for (const entry of this.entriesOf(entity)) {
-            const key = consentKey(entry.purposeId, entry.topicId);
-            if (entry.before) records.set(key, entry.before);
-            else records.delete(key);
-          }
-        }
+        for (const entity of page) if (!undo(entity)) return records;
       }
       return records;
     });

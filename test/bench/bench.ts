@@ -339,6 +339,58 @@ async function main(): Promise<void> {
     report('raw getEntity, p99 (ms)', percentile(latencyRounds.raw!, 99), 'ms', 2);
     report('HTTP round trip, no storage, p50 (ms)', percentile(latencyRounds.bare!, 50), 'ms', 2);
 
+    // ---- Replays: a batch of 100 as-of checks on contact points with 10 history entries each,
+    // decided as of halfway through that history, against the same batch decided live.
+    const replayed = Array.from({ length: BATCH_SIZE }, (_, i) => `history.${i}@example.com`);
+    let halfway = '';
+    for (let round = 0; round < 10; round++) {
+      await call(host, '/api/consents', {
+        records: replayed.map((contactPoint) => ({
+          channel: 'email',
+          contactPoint,
+          purposeId: 'bench-promo',
+          value: round % 2 ? 'optedOut' : 'optedIn',
+          reasonDescription: `round ${round}`,
+        })),
+      });
+      if (round === 4) halfway = new Date().toISOString();
+    }
+    const batchOf = (asOf?: string) => ({
+      ...(asOf ? { asOf } : {}),
+      messages: replayed.map((contactPoint, i) => ({
+        messageId: `m${i}`,
+        channel: 'email',
+        contactPoint,
+        profileId: 'bench',
+        purposeId: 'bench-promo',
+      })),
+    });
+    // Halfway the last write was an opt-in; now it is an opt-out.
+    const decided = async (asOf?: string) =>
+      ((await call(host, '/api/check', batchOf(asOf))).decisions as Array<{ decision: string }>).map(
+        (d) => d.decision,
+      );
+    if ((await decided(halfway)).some((d) => d !== 'sent')) throw new Error('a replay is wrong');
+    if ((await decided()).some((d) => d !== 'blocked')) throw new Error('a live decision is wrong');
+    const batchLatency: Record<string, number[]> = { asOf: [], live: [] };
+    for (let round = 0; round < ROUNDS * 10; round++) {
+      batchLatency.asOf!.push(...(await latencies(1, async () => void (await decided(halfway)))));
+      batchLatency.live!.push(...(await latencies(1, async () => void (await decided()))));
+    }
+    report('as-of batch of 100, 10 entries each, p50 (ms)', percentile(batchLatency.asOf!, 50), 'ms', 1);
+    report('live batch of the same 100, p50 (ms)', percentile(batchLatency.live!, 50), 'ms', 1);
+    await rounds([
+      [
+        'check as of a past time (decisions/s)',
+        () =>
+          rate(BATCHES_IN_FLIGHT, MEASURE_MS, async () => {
+            await decided(halfway);
+            return BATCH_SIZE;
+          }),
+        'decisions/s',
+      ],
+    ]);
+
     const large = BASE_CONTACT_POINTS * SCALE;
     await load(BASE_CONTACT_POINTS, large);
     await rounds([
@@ -372,6 +424,12 @@ async function main(): Promise<void> {
     );
     console.log(
       `feed-cost (consents/s with feed / without) ${ratio('consents, new contact points (records/s)', 'consents, new, feed off (records/s)')}`,
+    );
+    console.log(
+      `as-of/live (batch of 100, p50 time) ${ratio('as-of batch of 100, 10 entries each, p50 (ms)', 'live batch of the same 100, p50 (ms)')}`,
+    );
+    console.log(
+      `as-of/check (decisions/s) ${ratio('check as of a past time (decisions/s)', 'check, distinct (decisions/s)')}`,
     );
     const overhead =
       figures['check, one message, p50 (ms)']! -

@@ -157,3 +157,40 @@ describe('unsubscribe in a browser', () => {
     await context.close();
   });
 });
+
+describe('double opt-in in a browser', () => {
+  it('the confirmation page changes nothing; its button, reached and pressed from the keyboard, confirms; both pages pass axe-core', async () => {
+    const email = uniqueEmail('confirm');
+    const res = await api.post('/api/consents/confirmations', {
+      channel: 'email',
+      contactPoint: email,
+      profileId: PROFILE,
+      purposeId: ids.offers,
+      topicId: ids.news,
+      source: 'form',
+      reason: 'optInLandingPage',
+    });
+    expect(res.status).toBe(202);
+    const context = await browser.newContext({ viewport: { width: 320, height: 700 } });
+    const page = await context.newPage();
+    await page.goto(res.body.confirmUrl);
+    expect(await scrollsSideways(page)).toBe(false);
+    expect(await axeViolations(page)).toEqual([]);
+    await keepScreenshot(page, 'confirm');
+    expect(await history(email)).toEqual([]);
+    const confirm = page.getByRole('button', { name: 'Confirm' });
+    const focused = () => confirm.evaluate((el) => el === (el as any).ownerDocument.activeElement);
+    for (let i = 0; i < 10 && !(await focused()); i++) await page.keyboard.press('Tab');
+    expect(await focused()).toBe(true);
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { name: 'Thank you' }).waitFor();
+    expect(await axeViolations(page)).toEqual([]);
+    await keepScreenshot(page, 'confirmed');
+    const entries = await history(email);
+    expect(entries.map((e) => [e.topicId, e.after.value, e.source, e.actor])).toEqual([
+      [ids.news, 'optedIn', 'form', 'double-opt-in'],
+    ]);
+    expect(entries[0].after.confirmation.confirmedAt).toBe(entries[0].after.capturedAt);
+    await context.close();
+  });
+});

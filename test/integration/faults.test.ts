@@ -381,6 +381,81 @@ describe('one-click unsubscribe while storage is down', () => {
   });
 });
 
+describe('double opt-in while storage is down', () => {
+  it('a confirmation answers a 503 page and writes nothing; the same link confirms once storage is back', async () => {
+    const cp = email('confirm');
+    const made = await api.post('/api/consents/confirmations', {
+      channel: 'email',
+      contactPoint: cp,
+      profileId: 'default',
+      purposeId: 'commercial',
+    });
+    expect(made.status, made.text).toBe(202);
+    const url = new URL(made.body.confirmUrl);
+    const post = () =>
+      fetch(`${host.url}${url.pathname}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: '',
+        signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+      });
+    await proxy.setMode('refuse');
+    const down = await post();
+    expect(down.status).toBe(503);
+    expect(down.headers.get('retry-after')).toMatch(/^\d+$/);
+    expect(await down.text()).toContain('Please try again');
+    const request = await api.post('/api/consents/confirmations', {
+      channel: 'email',
+      contactPoint: cp,
+      profileId: 'default',
+      purposeId: 'commercial',
+    });
+    expect(request.status).toBe(503);
+    await proxy.setMode('forward');
+    expect(
+      (await api.get(`/api/consents${qs({ channel: 'email', contactPoint: cp })}`)).body.records,
+    ).toEqual([]);
+    expect((await post()).status).toBe(200);
+    const stored = await api.get(`/api/consents${qs({ channel: 'email', contactPoint: cp })}`);
+    expect(stored.body.records.map((r: any) => [r.purposeId, r.value, r.confirmation !== undefined])).toEqual(
+      [['commercial', 'optedIn', true]],
+    );
+  });
+
+  it('an as-of check answers 503, never a guess, when the history cannot be read', async () => {
+    const cp = email('asof');
+    expect(
+      (
+        await api.post('/api/consents', {
+          channel: 'email',
+          contactPoint: cp,
+          purposeId: 'commercial',
+          value: 'optedOut',
+        })
+      ).status,
+    ).toBe(200);
+    await proxy.setMode('refuse');
+    try {
+      const res = await api.post('/api/check', {
+        asOf: new Date(Date.now() - 60_000).toISOString(),
+        messages: [
+          {
+            messageId: 'm',
+            channel: 'email',
+            contactPoint: cp,
+            profileId: 'default',
+            purposeId: 'commercial',
+          },
+        ],
+      });
+      expect(res.status).toBe(503);
+      expect(res.body.decisions).toBeUndefined();
+    } finally {
+      await proxy.setMode('forward');
+    }
+  });
+});
+
 describe('a hanging store (accepts, never answers)', () => {
   it('answers 503 once STORAGE_TIMEOUT_MS runs out, and recovers by itself', async () => {
     const bob = email('bob');

@@ -463,6 +463,23 @@ describe('as of a past time', () => {
     expect(afterward).toEqual({ ...live });
   });
 
+  it('replays at every point of a long history the same way, near (point reads) or far back (a query)', async () => {
+    const email = uniqueEmail('replay-long');
+    const written: Array<{ value: string; modifiedAt: string }> = [];
+    for (let i = 0; i < 24; i++) {
+      const value = i % 3 === 2 ? 'optedOut' : 'optedIn';
+      const res = await write(email, ids.strict, value, { reasonDescription: `write ${i}` });
+      written.push({
+        value: res.body.results[0].record.value,
+        modifiedAt: res.body.results[0].record.modifiedAt,
+      });
+    }
+    const points = [0, 1, 2, 5, 7, 8, 15, 20, 23];
+    const decisions = await Promise.all(points.map((i) => check(email, written[i]!.modifiedAt)));
+    expect(decisions.map(([d]) => d.consent.purpose)).toEqual(points.map((i) => written[i]!.value));
+    expect(decisions.map(([d]) => d.evidence.records.purpose)).toEqual(points.map((i) => String(i + 1)));
+  });
+
   it('replays before and after an enforcement change and a switch change, with the profile version', async () => {
     const email = uniqueEmail('replay-profile');
     const lenient = await api.put('/api/profiles/lc-replay', profileWithIds('rp', 'nonRestrictive'));
