@@ -1,5 +1,5 @@
-import { existsSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { projectRoot } from './processes';
 
 /**
@@ -11,6 +11,7 @@ export async function unpackChromium(): Promise<string> {
   const folder = join(projectRoot, 'node_modules', '.cache', 'consent-chromium');
   const binary = join(folder, 'chromium');
   if (existsSync(join(folder, '.complete')) && existsSync(binary)) return binary;
+  mkdirSync(dirname(folder), { recursive: true });
   const partial = mkdtempSync(`${folder}-`);
   const previous = process.env.TMPDIR;
   try {
