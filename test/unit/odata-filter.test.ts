@@ -11,27 +11,11 @@ import {
   type FilterExpression,
   type FilterValue,
 } from '../../shared/dataverse/odata-filter';
+import { CONSENT_COLUMNS } from '../../shared/dataverse/entities';
 import { ValidationError } from '../../shared/errors';
 
-const COLUMNS: Record<string, ColumnSpec> = {
-  msdynmkt_contactpointconsent4id: { type: 'guid' },
-  msdynmkt_contactpointvalue: { type: 'string' },
-  msdynmkt_contactpointtype: { type: 'integer' },
-  msdynmkt_contactpointconsenttype: { type: 'integer' },
-  msdynmkt_value: { type: 'integer' },
-  _msdynmkt_purposeid_value: { type: 'guid' },
-  _msdynmkt_topicid_value: { type: 'guid', nullable: true },
-  msdynmkt_source: { type: 'integer' },
-  msdynmkt_logicalreason: { type: 'integer' },
-  msdynmkt_reason: { type: 'string', nullable: true },
-  msdynmkt_modifiedonbehalf: { type: 'string', nullable: true },
-  statecode: { type: 'integer' },
-  statuscode: { type: 'integer' },
-  _ownerid_value: { type: 'string', nullable: true },
-  createdon: { type: 'datetime', ordered: true },
-  modifiedon: { type: 'datetime', ordered: true },
-  versionnumber: { type: 'integer' },
-};
+// The columns the consent rows actually serve, so the parser is tested against what clients can name.
+const COLUMNS: Readonly<Record<string, ColumnSpec>> = CONSENT_COLUMNS;
 const NAMES = Object.keys(COLUMNS);
 
 const PURPOSE = '8a6e4f2d-1c3b-4f5e-9d7a-0b1c2d3e4f50';
