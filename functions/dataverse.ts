@@ -55,6 +55,7 @@ export async function dataverseGet(
     return odataJson(
       200,
       { '@odata.context': context, value: page.rows, ...(nextLink ? { '@odata.nextLink': nextLink } : {}) },
+      // Honoured on every collection: in memory or from the list, a page holds at most that many.
       request.headers.get('prefer')?.toLowerCase().includes('odata.maxpagesize')
         ? { 'Preference-Applied': `odata.maxpagesize=${prefer.maxPageSize}` }
         : {},
@@ -89,10 +90,15 @@ export async function dataverseUpdate(
       throw new ServiceError('method-not-allowed', `Updating ${set} this way is not supported.`);
     }
     const body = await readJson(request, z.unknown());
+    const ifMatch = request.headers.get('if-match');
+    const ifNoneMatch = request.headers.get('if-none-match');
     const written = await getServices().dataverse.update(
       id,
       body,
-      request.headers.get('if-match') ?? undefined,
+      {
+        ...(ifMatch !== null ? { ifMatch } : {}),
+        ...(ifNoneMatch !== null ? { ifNoneMatch } : {}),
+      },
       actorOf(request),
     );
     return writtenResponse(request, written, 200);

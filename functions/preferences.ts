@@ -25,7 +25,10 @@ export async function savePreferences(
     const links = getServices().links;
     await links.resolve(token);
     const saved = await links.savePreferences(token, await readForm(request));
-    return pageResponse(200, preferencesPage(saved, { changed: saved.changed }));
+    return pageResponse(
+      saved.outdated ? 409 : 200,
+      preferencesPage(saved, { changed: saved.changed, outdated: saved.outdated }),
+    );
   });
 }
 

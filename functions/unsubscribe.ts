@@ -28,7 +28,7 @@ export async function unsubscribe(
     const links = getServices().links;
     await links.resolve(token);
     const form = await readForm(request);
-    if (form.get('List-Unsubscribe') !== 'One-Click') {
+    if (form.get('List-Unsubscribe')?.trim() !== 'One-Click') {
       throw new ValidationError('Not an unsubscribe request.', [
         { path: 'List-Unsubscribe', message: 'must be One-Click (RFC 8058)' },
       ]);

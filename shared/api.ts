@@ -354,7 +354,13 @@ export const operations = {
     params: s.linkTokenParamsSchema,
     mediaTypes: FORM_BODIES,
     errors: 'page',
-    responses: { 200: page('The page with the new state and a saved notice'), ...tokenPageErrors },
+    responses: {
+      200: page('The page with the new state and a saved notice'),
+      409: page(
+        'Nothing was saved: the form did not carry what its page showed (an old or forged form); the page is shown again as it is now',
+      ),
+      ...tokenPageErrors,
+    },
   },
   requestConfirmation: {
     name: 'requestConfirmation',
@@ -450,7 +456,10 @@ export const operations = {
     authLevel: 'anonymous',
     summary: 'The admin web page (holds no data: it calls the routes above with the function key)',
     errors: 'page',
-    responses: { 200: page('The page') },
+    responses: {
+      200: page('The page'),
+      302: { description: 'App Service authentication is on and nobody is signed in: to its sign-in' },
+    },
   },
   smsTwilio: {
     name: 'smsTwilio',

@@ -183,7 +183,22 @@ export const instantSchema = z
   .transform((text) => text.toUpperCase());
 const isoInstant = instantSchema;
 
-export const consentRecordInputSchema = z.object({
+/** What a record says that is about the consent, not the consent itself: never a reason to refuse an opt-out. */
+export const METADATA_FIELDS = [
+  'source',
+  'reason',
+  'reasonDescription',
+  'status',
+  'owner',
+  'capturedAt',
+  'expiresAt',
+] as const;
+
+/** Fields of a record as returned: a record read back may be written back, and these are ignored. */
+const READ_ONLY_FIELDS = ['id', 'createdAt', 'modifiedAt', 'modifiedBy', 'version', 'confirmation'] as const;
+const ignored = (description: string) => z.unknown().optional().describe(description);
+
+export const consentRecordInputSchema = z.strictObject({
   channel: channelSchema,
   contactPoint: contactPointSchema,
   purposeId: idSchema,
@@ -195,9 +210,23 @@ export const consentRecordInputSchema = z.object({
   status: z.enum(STATUSES).default('active'),
   owner: text(LIMITS.nameLength).optional(),
   capturedAt: isoInstant.optional(),
-  expiresAt: isoInstant.optional().describe('only an optedIn record expires; past this it counts as notSet'),
+  expiresAt: isoInstant
+    .optional()
+    .describe('only an optedIn record expires; past this it counts as notSet (ignored on an opt-out)'),
+  ifVersion: z
+    .string()
+    .max(40)
+    .nullable()
+    .optional()
+    .describe(
+      'write only if the stored record still has this version (null: only if none is stored); else outcome conflict',
+    ),
+  ...Object.fromEntries(READ_ONLY_FIELDS.map((field) => [field, ignored('read-only: ignored on a write')])),
 });
-export type ConsentRecordInput = z.infer<typeof consentRecordInputSchema>;
+export type ConsentRecordInput = Omit<
+  z.infer<typeof consentRecordInputSchema>,
+  (typeof READ_ONLY_FIELDS)[number]
+>;
 
 /** The fields of a record that name things, each kept only if it has the right shape on its own. */
 const kept = <T extends z.ZodType>(schema: T) => schema.optional().catch(undefined);
@@ -253,10 +282,16 @@ export const consentRecordSchema = z.object({
 });
 export type ConsentRecord = z.infer<typeof consentRecordSchema>;
 
+export const UPSERT_OUTCOMES = ['created', 'updated', 'unchanged', 'stale', 'conflict'] as const;
+
 export const upsertResultSchema = z.object({
   index: z.number().int(),
-  outcome: z.enum(['created', 'updated', 'unchanged', 'stale']),
-  record: consentRecordSchema,
+  outcome: z.enum(UPSERT_OUTCOMES),
+  record: consentRecordSchema.optional().describe('the record as stored now; absent when none is stored'),
+  ignored: z
+    .array(z.object({ path: z.string(), message: z.string() }))
+    .optional()
+    .describe("an opt-out's metadata that was ignored so the opt-out could be applied"),
 });
 export type UpsertResult = z.infer<typeof upsertResultSchema>;
 export const upsertResponseSchema = z.object({ results: z.array(upsertResultSchema) });
@@ -290,7 +325,12 @@ export const historyResponseSchema = z.object({
 });
 
 const flag = z.boolean().optional();
-export const contactFlagsSchema = z.object({ doNotEmail: flag, doNotBulkEmail: flag, doNotTrack: flag });
+/** The contact's flags: a flag the service does not know is refused, never read as "allows". */
+export const contactFlagsSchema = z.strictObject({
+  doNotEmail: flag,
+  doNotBulkEmail: flag,
+  doNotTrack: flag,
+});
 
 // Names and addresses of a message are checked by the evaluation, not the schema: an unknown
 // profile, purpose or topic or an unusable address blocks that message only, never the batch.
@@ -298,7 +338,7 @@ const checkFlag = z
   .boolean()
   .nullish()
   .transform((flag) => flag ?? undefined);
-export const checkMessageSchema = z.object({
+export const checkMessageSchema = z.strictObject({
   messageId: z.string().min(1).max(200),
   channel: channelSchema,
   contactPoint: z.string().max(LIMITS.textLength * 4),
@@ -307,7 +347,7 @@ export const checkMessageSchema = z.object({
   topicId: z.string().max(LIMITS.textLength).optional(),
   audience: audienceSchema.default('contact'),
   contact: z
-    .object({ doNotEmail: checkFlag, doNotBulkEmail: checkFlag, doNotTrack: checkFlag })
+    .strictObject({ doNotEmail: checkFlag, doNotBulkEmail: checkFlag, doNotTrack: checkFlag })
     .nullish()
     .transform((flags) => flags ?? undefined),
   links: z
@@ -316,7 +356,7 @@ export const checkMessageSchema = z.object({
     .describe('when the message is sent, return its unsubscribe and preference links'),
 });
 
-export const checkBodySchema = z.object({
+export const checkBodySchema = z.strictObject({
   asOf: instantSchema
     .optional()
     .describe('decide every message as it would have been decided at this past time, from the history'),
@@ -394,6 +434,8 @@ function groupContactFlags<T extends ContactFlags>({ doNotEmail, doNotBulkEmail,
 export const contactabilityQuerySchema = contactPointQuerySchema
   .extend({ profileId: idSchema, audience: audienceSchema.default('contact') })
   .extend(queryFlagsSchema.shape)
+  // An unknown parameter (`donotemail=true`, a misspelt flag) is refused, never read as "allows".
+  .strict()
   .transform(groupContactFlags);
 
 const willSend = { consent: nullableValue, willSend: z.boolean(), reasons: z.array(z.enum(BLOCK_REASONS)) };
@@ -452,6 +494,8 @@ export const subscriptionCenterQuerySchema = z
       ),
   })
   .extend(queryFlagsSchema.shape)
+  // An unknown parameter (`donotemail=true`, a misspelt flag) is refused, never read as "allows".
+  .strict()
   .transform(groupContactFlags);
 
 export const subscriptionCenterSchema = z.object({
@@ -460,7 +504,7 @@ export const subscriptionCenterSchema = z.object({
   doNotTrack: z.boolean(),
 });
 
-export const subscriptionCenterBodySchema = z.object({
+export const subscriptionCenterBodySchema = z.strictObject({
   profileId: idSchema,
   contactPoints: z
     .array(contactPointSchema)
@@ -470,6 +514,12 @@ export const subscriptionCenterBodySchema = z.object({
   doNotEmail: z.boolean(),
   doNotBulkEmail: z.boolean(),
   doNotTrack: z.boolean(),
+  shown: z
+    .strictObject({ doNotEmail: z.boolean(), doNotBulkEmail: z.boolean(), doNotTrack: z.boolean() })
+    .optional()
+    .describe(
+      'the prefill the form showed: only the flags the contact changed from it are written, so a change made meanwhile stays',
+    ),
 });
 export type SubscriptionCenterBody = z.infer<typeof subscriptionCenterBodySchema>;
 
@@ -487,13 +537,19 @@ export const preferenceCenterSchema = z.object({
   tracking: z.object({ purposeId: z.string(), optedIn: z.boolean() }),
 });
 
-export const preferenceChoiceSchema = z.object({
+export const preferenceChoiceSchema = z.strictObject({
   purposeId: idSchema,
   topicId: idSchema.optional(),
   value: consentValueSchema,
+  shown: z
+    .boolean()
+    .optional()
+    .describe(
+      'what the form showed for it (the prefill optedIn): a choice the person left as shown is not written',
+    ),
 });
 
-export const preferenceCenterBodySchema = z.object({
+export const preferenceCenterBodySchema = z.strictObject({
   profileId: idSchema,
   channel: channelSchema,
   contactPoint: contactPointSchema,
@@ -501,7 +557,7 @@ export const preferenceCenterBodySchema = z.object({
 });
 export type PreferenceCenterBody = z.infer<typeof preferenceCenterBodySchema>;
 
-export const loadMemberSchema = z.object({
+export const loadMemberSchema = z.strictObject({
   email: contactPointSchema,
   doNotEmail: flag,
   doNotBulkEmail: flag,

@@ -2,8 +2,15 @@ import { z } from 'zod';
 import type { Catalog } from '../domain/catalog';
 import { normalizeContactPoint } from '../domain/contact-point';
 import { CHANNELS, type Channel } from '../domain/model';
-import { ConflictError, NotFoundError, ServiceError, ValidationError, type ErrorDetail } from '../errors';
-import type { ConsentRecord, ConsentRecordInput } from '../schemas';
+import {
+  ConflictError,
+  NotFoundError,
+  PreconditionFailedError,
+  ServiceError,
+  ValidationError,
+  type ErrorDetail,
+} from '../errors';
+import type { ConsentRecord, ConsentRecordInput, UpsertResult } from '../schemas';
 import type { CatalogService } from '../services/catalog-service';
 import type { ConsentListService } from '../services/consent-list';
 import { toApiRecord, type ConsentService } from '../services/consent-service';
@@ -155,19 +162,21 @@ export class DataverseService {
     const catalog = await this.catalog.current();
     const top = query.top === undefined ? undefined : Math.min(query.top, MAX_TOP);
     const select = (row: Row) => selectColumns(row, query.select, spec.id);
+    if (top === 0) return { rows: [] };
     if (query.set !== CONSENT_SET) {
       const rows = this.catalogRows(query.set, catalog).filter(
         (row) => !filter || evaluateFilter(filter, filterRow(row, spec.columns)),
       );
-      return { rows: rows.slice(0, top ?? rows.length).map(select) };
+      return pageOfRows(rows, spec.id, query, top, select);
     }
     const matches = (row: Row) =>
       !filter || evaluateFilter(filter, filterRow(row, CONSENT_COLUMNS), this.addressEquality());
     const pinned = filter ? this.pinnedContactPoints(filter) : undefined;
     if (pinned) {
       const rows = (await this.rowsOf(pinned, catalog)).filter(matches);
-      return { rows: rows.slice(0, top ?? rows.length).map(select) };
+      return pageOfRows(rows, spec.id, query, top, select);
     }
+    if (query.skipToken?.startsWith(ROW_TOKEN)) throw badSkipToken();
     // Everything else pages through the list; with $top, until it is reached.
     const channels = filter && pinnedValues(filter, 'msdynmkt_contactpointtype');
     const channel = channels?.length === 1 ? nameOf(CHANNEL_CODES, Number(channels[0])) : undefined;
@@ -201,6 +210,12 @@ export class DataverseService {
   async create(body: unknown, actor: string): Promise<WriteOutcome> {
     const parsed = this.parseBody(body);
     const catalog = await this.catalog.current();
+    const input = this.createInput(parsed, catalog);
+    return this.write(input, parsed.msdynmkt_modifiedonbehalf ?? actor, catalog);
+  }
+
+  /** The record a body that names every identifying column creates. */
+  private createInput(parsed: ConsentBody, catalog: Catalog): ConsentRecordInput {
     const problems: ErrorDetail[] = [];
     const need = (field: keyof ConsentBody, message: string) => {
       if (parsed[field] === undefined) problems.push({ path: field, message });
@@ -211,20 +226,57 @@ export class DataverseService {
     need('msdynmkt_purposeId@odata.bind', 'the purpose is required: msdynmkt_purposeId@odata.bind');
     if (problems.length > 0) throw new ValidationError('The row cannot be created.', problems);
     const target = this.boundTarget(parsed, catalog);
-    const input: ConsentRecordInput = {
+    return {
       channel: nameOf(CHANNEL_CODES, parsed.msdynmkt_contactpointtype!)!,
       contactPoint: parsed.msdynmkt_contactpointvalue!,
       ...target,
       ...this.fields(parsed),
       value: nameOf(VALUE_CODES, parsed.msdynmkt_value!)!,
     } as ConsentRecordInput;
-    return this.write(input, parsed.msdynmkt_modifiedonbehalf ?? actor, undefined, catalog);
   }
 
-  /** PATCH: changes the row's consent; the columns that identify it cannot change. */
-  async update(id: string, body: unknown, ifMatch: string | undefined, actor: string): Promise<WriteOutcome> {
+  /**
+   * PATCH with `If-None-Match: *` where no row is: Dataverse's create-only upsert. The body must name
+   * the record whose id the URL holds; if someone creates it meanwhile, 412 and nothing changes.
+   */
+  private async createOnly(id: string, parsed: ConsentBody, actor: string): Promise<WriteOutcome> {
+    const catalog = await this.catalog.current();
+    const input = this.createInput(parsed, catalog);
+    const normalized = normalizeContactPoint(input.channel, input.contactPoint, this.defaultRegion);
+    if (
+      !normalized.ok ||
+      recordId(input.channel, normalized.address, input.purposeId, input.topicId) !== id
+    ) {
+      throw new NotFoundError(`msdynmkt_contactpointconsent4 With Id = ${id} Does Not Exist`);
+    }
+    return this.write({ ...input, ifVersion: null }, parsed.msdynmkt_modifiedonbehalf ?? actor, catalog);
+  }
+
+  /**
+   * PATCH: changes the columns the body names, onto the row as it is when the write commits (a
+   * change made meanwhile to another column stays); the columns that identify it cannot change.
+   * `If-Match: W/"<v>"` that no longer matches, or `If-None-Match: *` on an existing row: 412;
+   * `If-Match: *` (update only) and no such row: 404.
+   */
+  async update(
+    id: string,
+    body: unknown,
+    conditions: { ifMatch?: string; ifNoneMatch?: string },
+    actor: string,
+  ): Promise<WriteOutcome> {
     const parsed = this.parseBody(body);
-    const { record } = await this.findRecord(id);
+    const createOnly = conditions.ifNoneMatch?.trim() === '*';
+    if (conditions.ifNoneMatch !== undefined && !createOnly) {
+      throw new ServiceError('not-supported', 'If-None-Match is supported only as * (create only).');
+    }
+    let record: ConsentRecord;
+    try {
+      ({ record } = await this.findRecord(id));
+    } catch (error) {
+      if (createOnly && error instanceof NotFoundError) return this.createOnly(id, parsed, actor);
+      throw error;
+    }
+    if (createOnly) throw new PreconditionFailedError('The row exists: If-None-Match: * only creates.');
     const catalog = await this.catalog.current();
     const current = consentRow(record, catalog);
     const problems: ErrorDetail[] = [];
@@ -274,35 +326,34 @@ export class DataverseService {
     }
     if (problems.length > 0) throw new ValidationError('The row cannot be updated.', problems);
     const fields = this.fields(parsed);
-    const input = {
-      channel: record.channel,
-      contactPoint: record.contactPoint,
-      purposeId: record.purposeId,
-      ...(record.topicId !== undefined ? { topicId: record.topicId } : {}),
-      value: parsed.msdynmkt_value === undefined ? record.value : nameOf(VALUE_CODES, parsed.msdynmkt_value)!,
-      source: fields.source ?? record.source,
-      reason: fields.reason ?? record.reason,
-      ...('reasonDescription' in fields
-        ? fields.reasonDescription === undefined
-          ? {}
-          : { reasonDescription: fields.reasonDescription }
-        : record.reasonDescription !== undefined
-          ? { reasonDescription: record.reasonDescription }
+    const version = expectedVersion(conditions.ifMatch);
+    const result = await this.consents.patch(
+      { channel: record.channel, address: record.contactPoint },
+      { purposeId: record.purposeId, ...(record.topicId !== undefined ? { topicId: record.topicId } : {}) },
+      {
+        ...(parsed.msdynmkt_value !== undefined
+          ? { value: nameOf(VALUE_CODES, parsed.msdynmkt_value)! }
           : {}),
-      status: fields.status ?? record.status,
-      ...((fields.owner ?? record.owner) !== undefined ? { owner: fields.owner ?? record.owner } : {}),
-    } as ConsentRecordInput;
-    return this.write(input, parsed.msdynmkt_modifiedonbehalf ?? actor, expectedVersion(ifMatch), catalog);
+        ...(fields.source !== undefined ? { source: fields.source } : {}),
+        ...(fields.reason !== undefined ? { reason: fields.reason } : {}),
+        ...(parsed.msdynmkt_reason !== undefined ? { reasonDescription: parsed.msdynmkt_reason } : {}),
+        ...(fields.status !== undefined ? { status: fields.status } : {}),
+        ...(fields.owner !== undefined ? { owner: fields.owner } : {}),
+      },
+      parsed.msdynmkt_modifiedonbehalf ?? actor,
+      version !== undefined ? { version } : undefined,
+    );
+    return this.outcome(result, catalog);
   }
 
-  private async write(
-    input: ConsentRecordInput,
-    actor: string,
-    version: string | undefined,
-    catalog: Catalog,
-  ): Promise<WriteOutcome> {
-    const [result] = await this.consents.upsert([input], actor, { expectedVersions: [version] });
-    return { record: result!.record, row: consentRow(result!.record, catalog) };
+  private async write(input: ConsentRecordInput, actor: string, catalog: Catalog): Promise<WriteOutcome> {
+    const [result] = await this.consents.upsert([input], actor);
+    return this.outcome(result!, catalog);
+  }
+
+  private outcome(result: UpsertResult, catalog: Catalog): WriteOutcome {
+    if (result.outcome === 'conflict' || !result.record) throw new PreconditionFailedError();
+    return { record: result.record, row: consentRow(result.record, catalog) };
   }
 
   private parseBody(body: unknown): ConsentBody {
@@ -471,6 +522,44 @@ export class DataverseService {
     if (set === PURPOSE_SET) return [...catalog.purposes.values()].map((entry) => purposeRow(entry.purpose));
     return [...catalog.topics.values()].map((entry) => topicRow(entry.topic, entry.purpose));
   }
+}
+
+/** `$skiptoken` of a collection answered from rows in memory: `r.<offset>.<id of the last row served>`. */
+const ROW_TOKEN = 'r.';
+
+const badSkipToken = () =>
+  new ValidationError('The $skiptoken is not valid.', [
+    { path: '$skiptoken', message: 'not a token from this collection; follow @odata.nextLink as given' },
+  ]);
+
+/**
+ * One page of rows held in memory (a pinned filter, purposes, topics): `$top` rows at most, else
+ * `odata.maxpagesize` a page with a token that resumes after the last row served (found by its id,
+ * so a row added meanwhile neither repeats nor hides one).
+ */
+function pageOfRows(
+  rows: Row[],
+  idColumn: string,
+  query: Pick<CollectionQuery, 'skipToken' | 'maxPageSize'>,
+  top: number | undefined,
+  select: (row: Row) => Row,
+): CollectionPage {
+  if (top !== undefined) return { rows: rows.slice(0, top).map(select) };
+  let start = 0;
+  if (query.skipToken !== undefined) {
+    const match = /^r\.(\d{1,9})\.(.+)$/.exec(query.skipToken);
+    if (!match) throw badSkipToken();
+    const byId = rows.findIndex((row) => row[idColumn] === match[2]);
+    start = byId >= 0 ? byId + 1 : Math.min(Number(match[1]), rows.length);
+  }
+  const page = rows.slice(start, start + query.maxPageSize);
+  const end = start + page.length;
+  return {
+    rows: page.map(select),
+    ...(end < rows.length
+      ? { skipToken: `${ROW_TOKEN}${end}.${String(page[page.length - 1]![idColumn])}` }
+      : {}),
+  };
 }
 
 /** The version an `If-Match` names (`W/"12"`); `*` and none name no version. */

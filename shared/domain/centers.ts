@@ -52,15 +52,22 @@ export function subscriptionPrefill(
 export function subscriptionSubmitValues(
   profile: Profile,
   flags: SubscriptionFlags,
+  shown?: SubscriptionFlags,
 ): Array<{ purposeId: string; value: OptValue }> {
-  return profile.purposes.map((purpose) => {
+  // With what the form showed, only what the contact changed from it is written: a purpose whose
+  // deciding flags are as shown keeps whatever it holds now (an opt-out made meanwhile stays).
+  const changed = (...names: Array<keyof SubscriptionFlags>) =>
+    !shown || names.some((name) => shown[name] !== flags[name]);
+  return profile.purposes.flatMap((purpose) => {
     switch (purpose.type) {
       case 'commercial':
-        return { purposeId: purpose.id, value: optValue(commercialAllowed(flags)) };
+        return changed('doNotEmail', 'doNotBulkEmail')
+          ? [{ purposeId: purpose.id, value: optValue(commercialAllowed(flags)) }]
+          : [];
       case 'transactional':
-        return { purposeId: purpose.id, value: optValue(!flags.doNotEmail) };
+        return changed('doNotEmail') ? [{ purposeId: purpose.id, value: optValue(!flags.doNotEmail) }] : [];
       case 'tracking':
-        return { purposeId: purpose.id, value: optValue(!flags.doNotTrack) };
+        return changed('doNotTrack') ? [{ purposeId: purpose.id, value: optValue(!flags.doNotTrack) }] : [];
     }
   });
 }

@@ -2,6 +2,9 @@ import type { Confirmation, ConsentFields, StoredConsent } from './model';
 
 export type WriteOutcome = 'created' | 'updated' | 'unchanged' | 'stale';
 
+/** What a write may require of the record it writes: still at a version (`null`: none stored), or stored. */
+export type Precondition = { version: string | null } | { exists: true };
+
 /** One validated, normalized consent write for a purpose or topic of one contact point. */
 export interface ConsentWrite extends Omit<ConsentFields, 'confirmation'> {
   purposeId: string;
@@ -11,6 +14,13 @@ export interface ConsentWrite extends Omit<ConsentFields, 'confirmation'> {
   lifetimeDays?: number;
   /** Set by a double opt-in's confirmation only. */
   confirmation?: Confirmation;
+  /**
+   * The write edits what is said about the record (reason, description, status), not the consent:
+   * when it keeps the stored value, the record keeps its capture time, expiry and proof (even an
+   * expired opt-in's), so editing metadata never re-grants consent and never makes an opt-out
+   * received before it (and committed after it) stale.
+   */
+  metadataOnly?: boolean;
 }
 
 export interface ChangeContext {
@@ -74,6 +84,14 @@ function resolvedFields(current: StoredConsent | undefined, write: ConsentWrite)
   }
   const confirmation =
     write.confirmation ?? (write.value === 'optedIn' && continues ? current.confirmation : undefined);
+  return fieldsOf(write, expiresAt, confirmation);
+}
+
+function fieldsOf(
+  write: ConsentWrite,
+  expiresAt: string | undefined,
+  confirmation: Confirmation | undefined,
+): ConsentFields {
   return {
     value: write.value,
     source: write.source,
@@ -102,6 +120,9 @@ export function applyConsentWrite(
   context: ChangeContext,
 ): AppliedWrite {
   const newest = current ? later(current.capturedAt, seen) : undefined;
+  if (write.metadataOnly && current !== undefined && current.value === write.value) {
+    return applyMetadataEdit(current, newest!, write, context);
+  }
   if (current && newest !== undefined && Date.parse(write.capturedAt) < Date.parse(newest)) {
     return { outcome: 'stale', before: current, record: current, seen: newest };
   }
@@ -125,6 +146,33 @@ export function applyConsentWrite(
     record,
     seen: write.capturedAt,
   };
+}
+
+/**
+ * A metadata edit: what is said about the consent changes, the consent does not. No capture time
+ * of its own (it is never stale, and never makes anything else stale), and the record keeps its
+ * capture time, expiry and proof.
+ */
+function applyMetadataEdit(
+  current: StoredConsent,
+  newest: string,
+  write: ConsentWrite,
+  context: ChangeContext,
+): AppliedWrite {
+  const fields = fieldsOf(write, current.expiresAt, current.confirmation);
+  if (sameConsent(current, fields))
+    return { outcome: 'unchanged', before: current, record: current, seen: newest };
+  const record: StoredConsent = {
+    purposeId: write.purposeId,
+    ...(write.topicId !== undefined ? { topicId: write.topicId } : {}),
+    ...fields,
+    capturedAt: current.capturedAt,
+    createdAt: current.createdAt,
+    modifiedAt: context.now,
+    modifiedBy: context.actor,
+    version: context.version,
+  };
+  return { outcome: 'updated', before: current, record, seen: newest };
 }
 
 /**

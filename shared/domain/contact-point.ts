@@ -97,6 +97,11 @@ export function normalizeContactPoint(
   }
 }
 
+/** One contact point's identity as a map key: its channel and normalized address. */
+export function contactPointId(contactPoint: { channel: Channel; address: string }): string {
+  return `${contactPoint.channel}\u0000${contactPoint.address}`;
+}
+
 /** For logs and pages: enough to recognise, never the address itself. */
 export function maskAddress(address: string): string {
   const at = address.lastIndexOf('@');

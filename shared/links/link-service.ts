@@ -9,7 +9,8 @@ import { describeContactability } from '../services/check-service';
 import type { ConsentService } from '../services/consent-service';
 import type { ContactPoint } from '../storage/consent-store';
 import type { LinkKeyRing } from './link-keys';
-import { linkTarget, type LinkTargetRef } from './link-target';
+import { openShownChoices, sealShownChoices } from './shown-choices';
+import { linkTarget, unaffectedPurposes, type LinkTargetRef } from './link-target';
 import {
   idReference,
   openLink,
@@ -27,11 +28,33 @@ export interface ResolvedLink {
   purpose?: Purpose;
   topic?: Topic;
   claims: LinkClaims;
+  /** What it unsubscribes from that keeps coming anyway (enforcement `disabled` on its channel). */
+  unaffected: Purpose[];
 }
 
 export interface PreferencesView {
   link: ResolvedLink;
   prefill: PreferencePrefill;
+  /** The prefill, sealed for the form: its POST compares with what the page showed, not with now. */
+  shown: string;
+}
+
+/** Each field of the preference page's form and the record it stands for, in page order. */
+function pageFields(
+  prefill: PreferencePrefill,
+): Array<{ purposeId: string; topicId?: string; optedIn: boolean; field: string }> {
+  return [
+    ...prefill.purposes.flatMap((p) => [
+      { purposeId: p.purposeId, optedIn: p.optedIn, field: `purpose:${p.purposeId}` },
+      ...p.topics.map((t) => ({
+        purposeId: p.purposeId,
+        topicId: t.topicId,
+        optedIn: t.optedIn,
+        field: `topic:${t.topicId}`,
+      })),
+    ]),
+    { purposeId: prefill.tracking.purposeId, optedIn: prefill.tracking.optedIn, field: 'tracking' },
+  ];
 }
 
 interface References {
@@ -92,6 +115,21 @@ export class LinkService {
       const normalized = normalizeContactPoint(request.channel, request.contactPoint, this.defaultRegion);
       if (!normalized.ok) at('contactPoint', normalized.message);
       const target = linkTarget(catalog, request, at);
+      // A link must not promise what an opt-out cannot do: these messages do not depend on consent.
+      if (target && unaffectedPurposes(target, request.channel).length > 0) {
+        const names = unaffectedPurposes(target, request.channel).map((p) => `"${p.id}"`);
+        at(
+          request.topicId !== undefined
+            ? 'topicId'
+            : request.purposeId !== undefined
+              ? 'purposeId'
+              : 'profileId',
+          target.purpose
+            ? `purpose ${names.join(', ')} is sent whatever consent says on ${request.channel} (enforcement disabled): an unsubscribe link would stop nothing`
+            : `purposes ${names.join(', ')} are sent whatever consent says on ${request.channel} (enforcement disabled): an unsubscribe link would not stop them`,
+        );
+        return undefined;
+      }
       return normalized.ok && target
         ? { contactPoint: { channel: request.channel, address: normalized.address }, target }
         : undefined;
@@ -183,6 +221,10 @@ export class LinkService {
       ...(purpose ? { purpose } : {}),
       ...(topic ? { topic } : {}),
       claims,
+      unaffected: unaffectedPurposes(
+        { profile, ...(purpose ? { purpose } : {}), ...(topic ? { topic } : {}) },
+        claims.channel,
+      ),
     };
   }
 
@@ -210,32 +252,30 @@ export class LinkService {
 
   /** The preference page's state: prefilled by the preference center rules for a lead. */
   async preferences(token: string): Promise<PreferencesView> {
-    const link = await this.resolve(token);
-    return { link, prefill: await this.prefill(link) };
+    return this.view(await this.resolve(token));
   }
 
-  /** Writes only the choices that differ from what the page shows now; returns the new state. */
+  /**
+   * Writes only the choices the person changed from what their page showed (carried, signed, in
+   * the form), onto the state current now: a change made since the page was loaded stays unless the
+   * person changed that very choice. A form without a valid record of what it showed is `outdated`:
+   * nothing is written and the page is shown again as it is now.
+   */
   async savePreferences(
     token: string,
     form: URLSearchParams,
-  ): Promise<PreferencesView & { changed: number }> {
+  ): Promise<PreferencesView & { changed: number; outdated: boolean }> {
     const link = await this.resolve(token);
-    const shown = await this.prefill(link);
-    const choices: Array<{ purposeId: string; topicId?: string; optedIn: boolean; field: string }> = [
-      ...shown.purposes.flatMap((p) => [
-        { purposeId: p.purposeId, optedIn: p.optedIn, field: `purpose:${p.purposeId}` },
-        ...p.topics.map((t) => ({
-          purposeId: p.purposeId,
-          topicId: t.topicId,
-          optedIn: t.optedIn,
-          field: `topic:${t.topicId}`,
-        })),
-      ]),
-      { purposeId: shown.tracking.purposeId, optedIn: shown.tracking.optedIn, field: 'tracking' },
-    ];
-    const changes = choices.filter((c) => form.has(c.field) !== c.optedIn);
+    const shown = openShownChoices(form.get('shown'), token, await this.keys.all());
+    if (!shown) return { ...(await this.view(link)), changed: 0, outdated: true };
+    const current = await this.prefill(link);
+    // A field the page did not show (a topic added since) is left alone.
+    const changes = pageFields(current).filter(
+      (c) => shown.has(c.field) && form.has(c.field) !== shown.get(c.field),
+    );
+    let changed = 0;
     if (changes.length > 0) {
-      await this.consents.upsert(
+      const results = await this.consents.upsert(
         changes.map((c) => ({
           channel: link.contactPoint.channel,
           contactPoint: link.contactPoint.address,
@@ -246,8 +286,15 @@ export class LinkService {
         })),
         'preference-page',
       );
+      changed = results.filter((r) => r.outcome === 'created' || r.outcome === 'updated').length;
     }
-    return { link, prefill: await this.prefill(link), changed: changes.length };
+    return { ...(await this.view(link)), changed, outdated: false };
+  }
+
+  private async view(link: ResolvedLink): Promise<PreferencesView> {
+    const prefill = await this.prefill(link);
+    const shown = new Map(pageFields(prefill).map((c) => [c.field, c.optedIn]));
+    return { link, prefill, shown: sealShownChoices(shown, link.token, await this.keys.signing()) };
   }
 
   /** The preference center rules for a lead: the one evaluation, no contact flags. */

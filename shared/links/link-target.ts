@@ -1,5 +1,5 @@
 import type { Catalog } from '../domain/catalog';
-import type { Profile, Purpose, Topic } from '../domain/model';
+import { enforcementOn, type Channel, type Profile, type Purpose, type Topic } from '../domain/model';
 
 /** What a link may name: a profile, and optionally one of its sendable purposes or their topics. */
 export interface LinkTargetRef {
@@ -43,4 +43,26 @@ export function linkTarget(
     topic = entry.topic;
   }
   return { profile, ...(purpose ? { purpose } : {}), ...(topic ? { topic } : {}) };
+}
+
+/**
+ * The purposes an unsubscribe through this target opts out of on `channel` whose messages do not
+ * depend on consent there (enforcement `disabled`): they keep coming, whatever the person chooses.
+ */
+export function unaffectedPurposes(target: LinkTargetRef, channel: Channel): Purpose[] {
+  const purposes = target.purpose
+    ? [target.purpose]
+    : target.profile.purposes.filter((p) => p.type === 'commercial');
+  return purposes.filter((p) => enforcementOn(p.enforcement, channel) === 'disabled');
+}
+
+/**
+ * The target of an unsubscribe link that does what it says: the one named, else (its purpose sends
+ * whatever consent says on this channel) the profile's commercial purposes, else none at all.
+ */
+export function effectiveLinkTarget(target: LinkTargetRef, channel: Channel): LinkTargetRef | undefined {
+  if (unaffectedPurposes(target, channel).length === 0) return target;
+  const profileWide = { profile: target.profile };
+  const commercial = target.profile.purposes.filter((p) => p.type === 'commercial');
+  return unaffectedPurposes(profileWide, channel).length < commercial.length ? profileWide : undefined;
 }

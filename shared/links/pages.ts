@@ -38,6 +38,23 @@ function whatStops(link: ResolvedLink): string {
   return `all marketing ${messages}`;
 }
 
+/** Said truthfully when some of what a link names is sent whatever consent says on its channel. */
+function unaffectedNote(link: ResolvedLink, done: boolean): SafeHtml | '' {
+  if (link.unaffected.length === 0) return '';
+  const messages = messagesOn(link.contactPoint.channel);
+  const names = link.unaffected.map((p) => p.name).join(', ');
+  return html`<p class="notice">
+    ${names} ${messages} from ${link.profile.name} do not depend on this choice and will continue.
+    ${done ? 'Your choice is recorded.' : 'Your choice will still be recorded.'}
+  </p>`;
+}
+
+/** Whether unsubscribing through the link stops anything at all. */
+const stopsSomething = (link: ResolvedLink) =>
+  link.purpose
+    ? link.unaffected.length === 0
+    : link.unaffected.length < link.profile.purposes.filter((p) => p.type === 'commercial').length;
+
 export function unsubscribeConfirmPage(link: ResolvedLink): SafeHtml {
   return layout(
     'Unsubscribe',
@@ -47,6 +64,7 @@ export function unsubscribeConfirmPage(link: ResolvedLink): SafeHtml {
         Stop <strong>${whatStops(link)}</strong> from ${link.profile.name} to
         <strong>${maskAddress(link.contactPoint.address)}</strong>?
       </p>
+      ${unaffectedNote(link, false)}
       <form method="post">
         <input type="hidden" name="List-Unsubscribe" value="One-Click" />
         <button type="submit">Unsubscribe</button>
@@ -60,10 +78,15 @@ export function unsubscribedPage(link: ResolvedLink): SafeHtml {
     'Unsubscribed',
     link.profile,
     html`<h1>You are unsubscribed</h1>
-      <p role="status">
-        ${maskAddress(link.contactPoint.address)} will no longer receive ${whatStops(link)} from
-        ${link.profile.name}.
-      </p>
+      ${
+        stopsSomething(link)
+          ? html`<p role="status">
+              ${maskAddress(link.contactPoint.address)} will no longer receive ${whatStops(link)} from
+              ${link.profile.name}.
+            </p>`
+          : html`<p role="status">Your choice for ${maskAddress(link.contactPoint.address)} is recorded.</p>`
+      }
+      ${unaffectedNote(link, true)}
       <p><a class="action" href="../preferences/${link.token}">Manage all your preferences</a></p>`,
   );
 }
@@ -144,7 +167,10 @@ function checkbox(id: string, name: string, checked: boolean, label: string, top
   </div>`;
 }
 
-export function preferencesPage(view: PreferencesView, saved?: { changed: number }): SafeHtml {
+export function preferencesPage(
+  view: PreferencesView,
+  saved?: { changed: number; outdated: boolean },
+): SafeHtml {
   const { link, prefill } = view;
   const names = new Map(
     link.profile.purposes.flatMap((p) => [
@@ -164,11 +190,18 @@ export function preferencesPage(view: PreferencesView, saved?: { changed: number
       ${
         saved
           ? html`<p class="notice" role="status">
-              ${saved.changed === 0 ? 'Nothing to change: your preferences are saved.' : 'Your preferences are saved.'}
+              ${
+                saved.outdated
+                  ? 'Nothing was saved: the page was out of date. These are your choices now; change them and save again.'
+                  : saved.changed === 0
+                    ? 'Nothing to change: your preferences are saved.'
+                    : 'Your preferences are saved.'
+              }
             </p>`
           : ''
       }
       <form method="post">
+        <input type="hidden" name="shown" value="${view.shown}" />
         ${prefill.purposes.map(
           (purpose, i) =>
             html`<fieldset>

@@ -78,7 +78,7 @@ export class CenterService {
     const contactPoints = this.emails(body.contactPoints, 'contactPoints', problems);
     if (!profile || problems.length > 0)
       throw new ValidationError('The submit is not valid; nothing was written.', problems);
-    const values = subscriptionSubmitValues(profile, body);
+    const values = subscriptionSubmitValues(profile, body, body.shown);
     const records = contactPoints.flatMap((cp) =>
       values.map(({ purposeId, value }): RecordToWrite => ({
         channel: 'email',
@@ -106,15 +106,29 @@ export class CenterService {
     if (!normalized.ok) problems.push({ path: 'contactPoint', message: normalized.message });
     if (problems.length > 0 || !normalized.ok)
       throw new ValidationError('The submit is not valid; nothing was written.', problems);
-    const records = body.choices.map((choice): RecordToWrite => ({
-      channel: body.channel,
-      contactPoint: normalized.address,
-      purposeId: choice.purposeId,
-      ...(choice.topicId !== undefined ? { topicId: choice.topicId } : {}),
-      value: choice.value,
-      source: 'preferenceCenter',
-    }));
-    return this.write(records, actor);
+    // A choice left as the form showed it is not written: a change made meanwhile stays. It is
+    // answered `unchanged` (nothing written for it), in its place.
+    const written = body.choices.flatMap((choice, index) =>
+      choice.shown === undefined || (choice.value === 'optedIn') !== choice.shown ? [index] : [],
+    );
+    const results = await this.write(
+      written.map((index): RecordToWrite => {
+        const choice = body.choices[index]!;
+        return {
+          channel: body.channel,
+          contactPoint: normalized.address,
+          purposeId: choice.purposeId,
+          ...(choice.topicId !== undefined ? { topicId: choice.topicId } : {}),
+          value: choice.value,
+          source: 'preferenceCenter',
+        };
+      }),
+      actor,
+    );
+    const byChoice = new Map(written.map((index, i) => [index, results[i]!]));
+    return body.choices.map(
+      (_, index) => ({ ...(byChoice.get(index) ?? { outcome: 'unchanged' }), index }) as UpsertResult,
+    );
   }
 
   /**
@@ -159,7 +173,7 @@ export class CenterService {
     for (const result of await this.write(records, actor)) {
       const kind = isTracking[result.index] ? counts.tracking : counts.consent;
       // A stale write changed nothing either: the stored record was captured later than this load.
-      kind[result.outcome === 'stale' ? 'unchanged' : result.outcome]++;
+      kind[result.outcome === 'created' || result.outcome === 'updated' ? result.outcome : 'unchanged']++;
     }
     return counts;
   }

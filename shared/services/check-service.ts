@@ -5,7 +5,7 @@ import { normalizeContactPoint } from '../domain/contact-point';
 import { evaluateMessage, evaluateTracking, type ContactPointConsent } from '../domain/evaluate';
 import { enforcementOn, type Audience, type Channel, type ContactFlags } from '../domain/model';
 import { NotFoundError, ValidationError } from '../errors';
-import { linkTarget, type LinkTargetRef } from '../links/link-target';
+import { effectiveLinkTarget, linkTarget, type LinkTargetRef } from '../links/link-target';
 import type { LinkKey } from '../links/link-token';
 import type {
   CheckBody,
@@ -87,7 +87,10 @@ export class CheckService {
       const decision: Decision = { messageId: message.messageId, ...evaluation };
       if (signingKey && message.links === true && evaluation.decision === 'sent' && read) {
         // A sent message names a known profile and purpose (and topic), so its target resolves.
-        const target = linkTarget(catalog, message, () => undefined);
+        const named = linkTarget(catalog, message, () => undefined);
+        // A purpose sent whatever consent says (enforcement disabled) gets the profile's links: an
+        // unsubscribe from it would stop nothing.
+        const target = named && effectiveLinkTarget(named, message.channel);
         if (target) decision.links = this.links!.linkSet(read.contactPoint, target, signingKey, baseUrl!);
       }
       return decision;

@@ -3,13 +3,17 @@ import type { z } from 'zod';
 import { setTimeout as delay } from 'node:timers/promises';
 import { mapLimit } from '../concurrency';
 import type { Catalog } from '../domain/catalog';
-import { applyConsentWrite, effectiveCaptureTime, type ConsentWrite } from '../domain/consent-change';
-import { normalizeContactPoint } from '../domain/contact-point';
+import {
+  applyConsentWrite,
+  effectiveCaptureTime,
+  type ConsentWrite,
+  type Precondition,
+} from '../domain/consent-change';
+import { contactPointId, normalizeContactPoint } from '../domain/contact-point';
 import { consentKey, type Channel, type PendingConfirmation, type StoredConsent } from '../domain/model';
 import {
   CapacityError,
   NotFoundError,
-  PreconditionFailedError,
   StorageContentionError,
   ValidationError,
   type ErrorDetail,
@@ -18,6 +22,7 @@ import { itemIssueDetails } from '../validation';
 import {
   consentRecordInputSchema,
   consentReferencesSchema,
+  METADATA_FIELDS,
   type ConsentRecord,
   type ConsentRecordInput,
   type UpsertResult,
@@ -37,8 +42,8 @@ import { recordId } from '../storage/record-ids';
 import type { CatalogService } from './catalog-service';
 
 const MAX_COMMIT_ATTEMPTS = 64;
-/** A capturedAt this far ahead of our clock is a client bug, refused rather than guessed at. */
-const MAX_CLOCK_SKEW_MS = 5 * 60 * 1000;
+/** Provider event ids kept per contact point: a repeat of any of the newest this many changes nothing. */
+export const MAX_EVENTS_KEPT = 100;
 
 export interface ConsentServiceOptions {
   defaultRegion: string;
@@ -46,13 +51,19 @@ export interface ConsentServiceOptions {
   clock?: () => Date;
 }
 
+/** One write of a request, made from the record stored when it commits (so it is made again on a retry). */
 interface PendingWrite {
   index: number;
-  write: ConsentWrite;
-  /** The version the record must still have (If-Match), when the caller names one. */
-  expectedVersion?: string;
+  purposeId: string;
+  topicId?: string;
+  /** The write, from the record stored at commit time: a patch takes what it does not name from it. */
+  write: (current: StoredConsent | undefined) => ConsentWrite;
+  /** What the record must still be when the write applies: else `conflict` (or 404 for `exists`). */
+  precondition?: Precondition;
   /** The double opt-in this write confirms: it must still be pending, and is marked confirmed. */
   confirms?: string;
+  /** An opt-out's metadata left out so that it could be applied. */
+  ignored?: ErrorDetail[];
 }
 
 /** Double opt-ins a contact point may have waiting at once. */
@@ -60,13 +71,30 @@ const MAX_PENDING_CONFIRMATIONS = 20;
 const DAY_MS = 86_400_000;
 
 export interface UpsertOptions {
-  /** Per input, the version its record must still have when it is applied; else 412. */
-  expectedVersions?: ReadonlyArray<string | undefined>;
+  /**
+   * The provider event the writes come from (`twilio:<MessageSid>`): a contact point that has seen
+   * it changes nothing again, however late it comes back.
+   */
+  event?: string;
 }
+
+/** The fields of a record a patch may change; those it leaves out stay as stored when it commits. */
+export type ConsentPatch = Partial<
+  Pick<ConsentWrite, 'value' | 'source' | 'reason' | 'status' | 'owner'> & {
+    reasonDescription: string | null;
+  }
+>;
+
+type PlannedResult = {
+  index: number;
+  outcome: UpsertResult['outcome'];
+  record: StoredConsent | undefined;
+  ignored?: ErrorDetail[];
+};
 
 /** What one request does to one contact point: an outcome per write and, if anything changes, one commit. */
 interface ContactPointPlan {
-  results: Array<{ index: number; outcome: UpsertResult['outcome']; record: StoredConsent }>;
+  results: PlannedResult[];
   commit: PreparedCommit | undefined;
 }
 
@@ -125,7 +153,6 @@ export class CreationGuess {
   }
 }
 
-const keyOf = (cp: ContactPoint) => `${cp.channel}\u0000${cp.address}`;
 const NEW_SHARE_FOR_BLIND_CREATES = 0.75;
 /** A request with more unknown contact points than this reads this many first, and decides from them. */
 const PROBE = 16;
@@ -230,7 +257,9 @@ export class ConsentService {
     const problems: ErrorDetail[] = [];
     const groups = new Map<string, { contactPoint: ContactPoint; writes: PendingWrite[] }>();
 
-    inputs.forEach((raw, index) => {
+    inputs.forEach((given, index) => {
+      // An opt-out is never refused for its metadata: what is wrong with it is left out, and said.
+      const { raw, ignored } = forgiveOptOut(given, index);
       const parsed = consentRecordInputSchema.safeParse(raw);
       if (!parsed.success) {
         const details = itemIssueDetails(parsed.error.issues, 'records', index);
@@ -238,25 +267,91 @@ export class ConsentService {
         // The fields that did parse are still checked, so one answer names every bad path.
         const reported = new Set(details.map((d) => d.path));
         const fresh: ErrorDetail[] = [];
-        this.checkReferences(looseReferences(raw), index, catalog, receivedAt, fresh);
+        this.checkReferences(looseReferences(raw), index, catalog, fresh);
         problems.push(...fresh.filter((d) => !reported.has(d.path)));
         return;
       }
       const found = this.validate(parsed.data, index, catalog, receivedAt, problems);
       if (!found) return;
-      const key = keyOf(found.contactPoint);
+      const key = contactPointId(found.contactPoint);
       const group = groups.get(key) ?? { contactPoint: found.contactPoint, writes: [] };
-      const expectedVersion = options.expectedVersions?.[index];
+      const { ifVersion } = parsed.data;
       group.writes.push({
         index,
-        write: found.write,
-        ...(expectedVersion !== undefined ? { expectedVersion } : {}),
+        purposeId: found.write.purposeId,
+        ...(found.write.topicId !== undefined ? { topicId: found.write.topicId } : {}),
+        // Based on what the writer saw and keeping its value: an edit of what is said about it.
+        write:
+          ifVersion === undefined
+            ? () => found.write
+            : (current) => ({ ...found.write, metadataOnly: current?.value === found.write.value }),
+        ...(ifVersion !== undefined ? { precondition: { version: ifVersion } } : {}),
+        ...(ignored.length > 0 ? { ignored } : {}),
       });
       groups.set(key, group);
     });
     if (problems.length > 0)
       throw new ValidationError('Some records are not valid; nothing was written.', problems);
-    return this.apply([...groups.values()], inputs.length, actor, catalog);
+    return this.apply([...groups.values()], inputs.length, actor, catalog, options.event);
+  }
+
+  /**
+   * Changes only the fields `patch` names of one existing record, onto the record as it is stored
+   * when the write commits (inside the retry loop), so a change made meanwhile (a text STOP) to a
+   * field it leaves out stays. A patch that keeps the value edits metadata: it never re-grants an
+   * expired opt-in. Throws NotFoundError when no such record is stored.
+   */
+  async patch(
+    contactPoint: ContactPoint,
+    target: { purposeId: string; topicId?: string },
+    patch: ConsentPatch,
+    actor: string,
+    precondition?: { version: string },
+  ): Promise<UpsertResult> {
+    const catalog = await this.catalog.current();
+    const receivedAt = this.clock().toISOString();
+    const write = (current: StoredConsent | undefined): ConsentWrite => {
+      const base = current!;
+      const description =
+        patch.reasonDescription === undefined
+          ? base.reasonDescription
+          : (patch.reasonDescription ?? undefined);
+      const owner = patch.owner ?? base.owner;
+      const value = patch.value ?? base.value;
+      return {
+        purposeId: base.purposeId,
+        ...(base.topicId !== undefined ? { topicId: base.topicId } : {}),
+        value,
+        source: patch.source ?? base.source,
+        reason: patch.reason ?? base.reason,
+        ...(description !== undefined ? { reasonDescription: description } : {}),
+        status: patch.status ?? base.status,
+        ...(owner !== undefined ? { owner } : {}),
+        capturedAt: receivedAt,
+        ...this.lifetimeOf(catalog, target.purposeId, target.topicId),
+        metadataOnly: value === base.value,
+      };
+    };
+    const [result] = await this.apply(
+      [
+        {
+          contactPoint,
+          writes: [
+            {
+              index: 0,
+              ...target,
+              write,
+              // Checked first: a version names a stored record, so it exists too.
+              precondition: precondition ?? { exists: true },
+            },
+          ],
+        },
+      ],
+      1,
+      actor,
+      catalog,
+    );
+    return result!;
   }
 
   /**
@@ -268,7 +363,7 @@ export class ConsentService {
     const catalog = await this.catalog.current();
     await this.store.ready();
     const [state] = await this.readMany([contactPoint]);
-    if (state!.etag !== null) this.creation.exists(keyOf(contactPoint));
+    if (state!.etag !== null) this.creation.exists(contactPointId(contactPoint));
     const pending = state!.pending.get(requestId);
     const now = this.clock();
     if (!pending || Date.parse(pending.lapsesAt) <= now.getTime())
@@ -288,7 +383,20 @@ export class ConsentService {
       confirmation: { requestedAt: pending.requestedAt, confirmedAt },
     };
     const [result] = await this.apply(
-      [{ contactPoint, writes: [{ index: 0, write, confirms: requestId }] }],
+      [
+        {
+          contactPoint,
+          writes: [
+            {
+              index: 0,
+              purposeId: write.purposeId,
+              ...(write.topicId !== undefined ? { topicId: write.topicId } : {}),
+              write: () => write,
+              confirms: requestId,
+            },
+          ],
+        },
+      ],
       1,
       actor,
       catalog,
@@ -326,12 +434,12 @@ export class ConsentService {
       pending.set(id, entry);
       const prepared = this.store.prepare(
         contactPoint,
-        { records: state!.records, seen: state!.seen, pending },
+        { records: state!.records, seen: state!.seen, pending, events: state!.events },
         [],
       );
       try {
         await this.store.commit(prepared, state!);
-        this.creation.exists(keyOf(contactPoint));
+        this.creation.exists(contactPointId(contactPoint));
         return { id, pending: entry };
       } catch (error) {
         if (!(error instanceof WriteConflict)) throw error;
@@ -355,12 +463,17 @@ export class ConsentService {
     count: number,
     actor: string,
     catalog: Catalog,
+    event?: string,
   ): Promise<UpsertResult[]> {
     await this.store.ready();
     // Read every contact point (unless it is probably new) and prepare every commit first: if one
     // would outgrow what the store holds, the whole request is refused before anything is written.
-    const states = await this.readOrGuess(targets.map((t) => t.contactPoint));
-    const plans = targets.map((t, i) => this.plan(t.contactPoint, states[i]!, t.writes, actor));
+    // A write with a precondition is judged against what is stored, never against a guess.
+    const states = await this.readOrGuess(
+      targets.map((t) => t.contactPoint),
+      targets.map((t) => t.writes.some((w) => w.precondition !== undefined)),
+    );
+    const plans = targets.map((t, i) => this.plan(t.contactPoint, states[i]!, t.writes, actor, event));
     const publication = await this.store.publish(
       plans.flatMap((plan, i) => (plan.commit ? [{ prepared: plan.commit, previous: states[i]! }] : [])),
     );
@@ -371,12 +484,18 @@ export class ConsentService {
         contactPoint,
         writes,
         actor,
+        event,
         states[i]!,
         plans[i]!,
         publication,
       );
-      for (const { index, outcome, record } of applied) {
-        results[index] = { index, outcome, record: toApiRecord(contactPoint, record, catalog) };
+      for (const { index, outcome, record, ignored } of applied) {
+        results[index] = {
+          index,
+          outcome,
+          ...(record ? { record: toApiRecord(contactPoint, record, catalog) } : {}),
+          ...(ignored ? { ignored } : {}),
+        };
       }
     });
     return results;
@@ -387,17 +506,21 @@ export class ConsentService {
    * then a create, which fails if it exists after all). A large request reads a sample of its
    * unknown contact points first and decides for the rest from what that sample found.
    */
-  private async readOrGuess(contactPoints: readonly ContactPoint[]): Promise<ContactPointState[]> {
+  private async readOrGuess(
+    contactPoints: readonly ContactPoint[],
+    mustRead: readonly boolean[],
+  ): Promise<ContactPointState[]> {
     const states = new Array<ContactPointState | undefined>(contactPoints.length);
-    const unknown = contactPoints.flatMap((cp, i) => (this.creation.isKnown(keyOf(cp)) ? [] : [i]));
-    const probed = unknown.length > PROBE ? unknown.slice(0, PROBE) : [];
-    const first = contactPoints.flatMap((cp, i) =>
-      this.creation.isKnown(keyOf(cp)) || probed.includes(i) ? [i] : [],
+    const known = contactPoints.map(
+      (cp, i) => mustRead[i] === true || this.creation.isKnown(contactPointId(cp)),
     );
+    const unknown = contactPoints.flatMap((_, i) => (known[i] ? [] : [i]));
+    const probed = unknown.length > PROBE ? unknown.slice(0, PROBE) : [];
+    const first = contactPoints.flatMap((_, i) => (known[i] || probed.includes(i) ? [i] : []));
     const read = (indexes: readonly number[]) =>
       mapLimit(indexes, this.options.concurrency, async (i) => {
         const state = await this.store.read(contactPoints[i]!);
-        this.creation.observe(keyOf(contactPoints[i]!), state.etag !== null);
+        this.creation.observe(contactPointId(contactPoints[i]!), state.etag !== null);
         states[i] = state;
       });
     await read(first);
@@ -411,12 +534,14 @@ export class ConsentService {
     return states as ContactPointState[];
   }
 
-  /** Checks what the schema cannot: the address, known purpose and topic, a plausible capture time. */
+  /**
+   * Checks what the schema cannot: the address, known purpose and topic. A capture time later than
+   * receipt is never refused: it counts as receipt time.
+   */
   private checkReferences(
     input: RecordReferences,
     index: number,
     catalog: Catalog,
-    receivedAt: Date,
     problems: ErrorDetail[],
   ): string | undefined {
     const problem = (field: string, message: string) =>
@@ -437,12 +562,6 @@ export class ConsentService {
         problem('topicId', `topic "${input.topicId}" is not under purpose "${input.purposeId}"`);
       }
     }
-    if (
-      input.capturedAt !== undefined &&
-      Date.parse(input.capturedAt) > receivedAt.getTime() + MAX_CLOCK_SKEW_MS
-    ) {
-      problem('capturedAt', 'is in the future');
-    }
     return address;
   }
 
@@ -454,7 +573,7 @@ export class ConsentService {
     problems: ErrorDetail[],
   ): { contactPoint: ContactPoint; write: ConsentWrite } | undefined {
     const before = problems.length;
-    const address = this.checkReferences(input, index, catalog, receivedAt, problems);
+    const address = this.checkReferences(input, index, catalog, problems);
     if (input.expiresAt !== undefined && input.value !== 'optedIn')
       problems.push({
         index,
@@ -482,28 +601,54 @@ export class ConsentService {
 
   /**
    * Applies a request's writes to one contact point in order: one outcome each and, if anything is
-   * created, updated or a capture mark moves, one prepared commit holding all of it.
+   * created, updated, a capture mark moves or a provider event is new, one prepared commit holding
+   * all of it. Each write is made from the record stored now, so a retry after a conflict makes it
+   * again from what the other writer left.
    */
   private plan(
     contactPoint: ContactPoint,
     state: ContactPointState,
     writes: readonly PendingWrite[],
     actor: string,
+    event: string | undefined,
   ): ContactPointPlan {
     const now = this.clock().toISOString();
     const records = new Map(state.records);
     const seen = new Map(state.seen);
     const pending = livePending(state.pending, Date.parse(now));
+    const events = new Map(state.events);
+    // A provider's second delivery of an event this contact point has seen changes nothing.
+    const repeated = event !== undefined && events.has(event);
+    if (event !== undefined && !repeated) {
+      events.set(event, now);
+      for (const oldest of events.keys()) {
+        if (events.size <= MAX_EVENTS_KEPT) break;
+        events.delete(oldest);
+      }
+    }
     let confirmed = false;
     const entries: HistoryEntry[] = [];
-    const results: ContactPointPlan['results'] = [];
+    const results: PlannedResult[] = [];
     let marksMoved = false;
-    for (const { index, write: given, expectedVersion, confirms } of writes) {
-      let write = given;
-      const key = consentKey(write.purposeId, write.topicId);
-      if (expectedVersion !== undefined && records.get(key)?.version !== expectedVersion) {
-        throw new PreconditionFailedError();
+    for (const pendingWrite of writes) {
+      const { index, precondition, confirms, ignored } = pendingWrite;
+      const key = consentKey(pendingWrite.purposeId, pendingWrite.topicId);
+      const current = records.get(key);
+      const result = (outcome: PlannedResult['outcome'], record: StoredConsent | undefined) =>
+        results.push({ index, outcome, record, ...(ignored ? { ignored } : {}) });
+      if (repeated) {
+        result('unchanged', current);
+        continue;
       }
+      if (precondition !== undefined) {
+        if ('exists' in precondition) {
+          if (!current) throw new NotFoundError('The record does not exist.');
+        } else if ((current?.version ?? null) !== precondition.version) {
+          result('conflict', current);
+          continue;
+        }
+      }
+      let write = pendingWrite.write(current);
       if (confirms !== undefined) {
         const request = pending.get(confirms);
         // Lapsed (or gone) while this write was under way: it confirms nothing.
@@ -522,7 +667,7 @@ export class ConsentService {
         }
       }
       const sequence = state.sequence + entries.length + 1;
-      const applied = applyConsentWrite(records.get(key), seen.get(key), write, {
+      const applied = applyConsentWrite(current, seen.get(key), write, {
         now,
         actor,
         version: String(sequence),
@@ -545,11 +690,12 @@ export class ConsentService {
       if (Date.parse(applied.seen) > Date.parse(applied.record.capturedAt)) seen.set(key, applied.seen);
       else seen.delete(key);
       if (seen.get(key) !== markBefore) marksMoved = true;
-      results.push({ index, outcome: applied.outcome, record: applied.record });
+      result(applied.outcome, applied.record);
     }
+    const eventKept = event !== undefined && !repeated;
     const commit =
-      entries.length > 0 || marksMoved || confirmed
-        ? this.store.prepare(contactPoint, { records, seen, pending }, entries)
+      entries.length > 0 || marksMoved || confirmed || eventKept
+        ? this.store.prepare(contactPoint, { records, seen, pending, events }, entries)
         : undefined;
     return { results, commit };
   }
@@ -558,6 +704,7 @@ export class ConsentService {
     contactPoint: ContactPoint,
     writes: readonly PendingWrite[],
     actor: string,
+    event: string | undefined,
     state: ContactPointState,
     plan: ContactPointPlan,
     publication: Publication,
@@ -566,17 +713,17 @@ export class ConsentService {
       if (!plan.commit) return plan.results;
       try {
         await this.store.commit(plan.commit, state, attempt === 1 ? publication : undefined);
-        if (state.etag === null) this.creation.observe(keyOf(contactPoint), false);
-        this.creation.exists(keyOf(contactPoint));
+        if (state.etag === null) this.creation.observe(contactPointId(contactPoint), false);
+        this.creation.exists(contactPointId(contactPoint));
         return plan.results;
       } catch (error) {
         if (!(error instanceof WriteConflict)) throw error;
-        if (state.etag === null) this.creation.observe(keyOf(contactPoint), true);
+        if (state.etag === null) this.creation.observe(contactPointId(contactPoint), true);
       }
       if (attempt >= MAX_COMMIT_ATTEMPTS) throw new StorageContentionError();
       await delay(randomInt(1, 5 + Math.min(attempt, 20) * 5));
       state = await this.store.read(contactPoint);
-      plan = this.plan(contactPoint, state, writes, actor);
+      plan = this.plan(contactPoint, state, writes, actor, event);
     }
   }
 }
@@ -587,4 +734,33 @@ function livePending(
   now: number,
 ): Map<string, PendingConfirmation> {
   return new Map([...pending].filter(([, request]) => Date.parse(request.lapsesAt) > now));
+}
+
+const isPlainObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/**
+ * An opt-out is never refused for its metadata (DOMAIN.md, Syncing): on a record whose value is
+ * `optedOut`, an `expiresAt` (opt-outs never expire), a metadata field that is not valid (it takes
+ * its default; a bad capture time counts as receipt time) and a field the service does not know are
+ * left out, and each is named in the result. What identifies the record is still checked as usual.
+ */
+export function forgiveOptOut(raw: unknown, index: number): { raw: unknown; ignored: ErrorDetail[] } {
+  if (!isPlainObject(raw) || raw.value !== 'optedOut') return { raw, ignored: [] };
+  const shape = consentRecordInputSchema.shape as Record<string, z.ZodType>;
+  const kept: Record<string, unknown> = {};
+  const ignored: ErrorDetail[] = [];
+  const leave = (field: string, message: string) =>
+    ignored.push({ index, path: `records[${index}].${field}`, message });
+  for (const [field, value] of Object.entries(raw)) {
+    if (field === 'expiresAt') leave(field, 'ignored: opt-outs never expire');
+    else if (!Object.hasOwn(shape, field)) leave(field, 'ignored: not a field of a consent record');
+    else if (
+      (METADATA_FIELDS as readonly string[]).includes(field) &&
+      !shape[field]!.safeParse(value).success
+    )
+      leave(field, 'ignored: not valid, so its default applies');
+    else kept[field] = value;
+  }
+  return { raw: kept, ignored };
 }

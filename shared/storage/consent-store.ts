@@ -41,6 +41,11 @@ export interface ContactPointState {
   seen: Map<string, string>;
   /** Double opt-ins requested for this contact point, by request id. */
   pending: Map<string, PendingConfirmation>;
+  /**
+   * Provider events already applied to this contact point (`twilio:<MessageSid>`, `acs:<event id>`),
+   * with when: a second delivery of one of them changes nothing. The newest ones are kept.
+   */
+  events: Map<string, string>;
   sequence: number;
   /**
    * The first sequence of the newest commit that wrote history: its row key. Each history entity
@@ -58,6 +63,7 @@ export interface NextState {
   records: ReadonlyMap<string, StoredConsent>;
   seen: ReadonlyMap<string, string>;
   pending: ReadonlyMap<string, PendingConfirmation>;
+  events: ReadonlyMap<string, string>;
 }
 
 export interface HistoryEntry {
@@ -186,7 +192,15 @@ const AS_OF_PAGE = 100;
 
 /** What a contact point holds before its first commit. */
 export function emptyState(): ContactPointState {
-  return { records: new Map(), seen: new Map(), pending: new Map(), sequence: 0, feedAt: 0, etag: null };
+  return {
+    records: new Map(),
+    seen: new Map(),
+    pending: new Map(),
+    events: new Map(),
+    sequence: 0,
+    feedAt: 0,
+    etag: null,
+  };
 }
 
 export function encodeContinuationToken(rowKey: string): string {
@@ -269,10 +283,13 @@ export class TableConsentStore implements ConsentStore {
     const pendingJson = fromChunks(entity, 'q');
     const pending =
       pendingJson === '' ? {} : (JSON.parse(pendingJson) as Record<string, PendingConfirmation>);
+    const eventsJson = fromChunks(entity, 'e');
+    const events = eventsJson === '' ? {} : (JSON.parse(eventsJson) as Record<string, string>);
     return {
       records: new Map(Object.entries(records)),
       seen: new Map(Object.entries(seen)),
       pending: new Map(Object.entries(pending)),
+      events: new Map(Object.entries(events)),
       sequence: Number(entity.sequence ?? 0),
       ...(typeof entity.head === 'number' ? { head: entity.head } : {}),
       feedAt: typeof entity.feedAt === 'number' ? entity.feedAt : 0,
@@ -285,7 +302,8 @@ export class TableConsentStore implements ConsentStore {
     const records = asciiJson(Object.fromEntries(next.records));
     const seen = next.seen.size === 0 ? '' : asciiJson(Object.fromEntries(next.seen));
     const pending = next.pending.size === 0 ? '' : asciiJson(Object.fromEntries(next.pending));
-    if (records.length + seen.length + pending.length > MAX_STATE_CHARS) {
+    const events = next.events.size === 0 ? '' : asciiJson(Object.fromEntries(next.events));
+    if (records.length + seen.length + pending.length + events.length > MAX_STATE_CHARS) {
       throw new CapacityError('This contact point would hold more consent records than the store allows.');
     }
     const id = randomUUID();
@@ -299,6 +317,7 @@ export class TableConsentStore implements ConsentStore {
       ...toChunks(records, 'r'),
       ...(seen === '' ? {} : toChunks(seen, 'm')),
       ...(pending === '' ? {} : toChunks(pending, 'q')),
+      ...(events === '' ? {} : toChunks(events, 'e')),
     };
     let history: TableEntity<Record<string, unknown>> | undefined;
     if (entries.length > 0) {

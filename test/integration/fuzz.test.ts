@@ -72,6 +72,9 @@ beforeAll(async () => {
   });
   expect(links.status, links.text).toBe(200);
   linkToken = links.body.links[0].unsubscribeUrl.split('/').pop();
+  // What the preference page shows, as its form carries it back.
+  const page = await api.send({ method: 'GET', path: `/api/preferences/${linkToken}` });
+  shownChoices = /name="shown" value="([^"]*)"/.exec(page.text)![1]!;
   const confirmation = await api.post('/api/consents/confirmations', {
     channel: 'email',
     contactPoint: EMAIL,
@@ -144,6 +147,7 @@ interface Sample {
 
 const EMAIL = 'fuzz.valid@example.com';
 let linkToken = '';
+let shownChoices = '';
 let confirmToken = '';
 const contactQuery = {
   channel: 'email',
@@ -261,7 +265,7 @@ const SAMPLES: Record<string, () => Sample> = {
   'GET preferences/{token}': () => ({ params: { token: linkToken } }),
   'POST preferences/{token}': () => ({
     params: { token: linkToken },
-    body: { 'purpose:fzb-commercial': 'on', 'topic:fzb-news': 'on', tracking: 'on' },
+    body: { shown: shownChoices, 'purpose:fzb-commercial': 'on', 'topic:fzb-news': 'on', tracking: 'on' },
   }),
   'POST consents/confirmations': () => ({
     body: {

@@ -111,7 +111,11 @@ describe('body size', () => {
             })
           ).body.links[0].unsubscribeUrl;
       const token = url.split('/').pop();
-      const prefix = 'List-Unsubscribe=One-Click&pad=';
+      // The preference page's form carries what its page showed.
+      const shown = op.route.startsWith('preferences/')
+        ? `shown=${/name="shown" value="([^"]*)"/.exec((await api.send({ method: 'GET', path: `/api/preferences/${token}` })).text)![1]}&`
+        : '';
+      const prefix = `${shown}List-Unsubscribe=One-Click&pad=`;
       const send = (bytes: number) =>
         api.send({
           method: op.method,

@@ -293,6 +293,7 @@ describe('the preference page', () => {
 
     // Unchecks the newsletter only; everything else as shown.
     const form = new URLSearchParams({
+      shown: /name="shown" value="([^"]*)"/.exec(page)![1]!,
       [`purpose:${ids.offers}`]: 'on',
       [`purpose:${ids.account}`]: 'on',
       tracking: 'on',

@@ -549,7 +549,12 @@ async function loadHistory(seq = cp.seq) {
 
 // Editing one record as a named actor: the outcome in the status line, problems by path.
 
-function openEditor(record, opener) {
+/**
+ * The editor of one record (or of a new one). Every save carries what the editor showed (ifVersion):
+ * if the record changed since (the person opted out meanwhile), nothing is written and the editor
+ * opens again on the record as it is now, saying so.
+ */
+function openEditor(record, opener, conflict) {
   const actor = h('input', {
     type: 'text',
     autocomplete: 'name',
@@ -616,10 +621,26 @@ function openEditor(record, opener) {
     });
     if (desc) body.reasonDescription = desc;
     if (record?.owner) body.owner = record.owner;
+    // What the editor showed: the record at this version, or none at all. With the value kept, the
+    // service takes it as an edit of what is said about it (the opt-in keeps its capture and expiry).
+    body.ifVersion = record ? record.version : null;
     busy = true;
     try {
       const data = await api('POST', 'consents', { body, actor: name });
       const outcome = data.results[0].outcome;
+      if (outcome === 'conflict') {
+        const now = data.results[0].record;
+        const text = now
+          ? `Nothing was written: ${now.modifiedBy} changed this record after you opened it. It is now ${words(now.value)}. Check it and save again if your change still applies.`
+          : 'Nothing was written: this record changed after you opened it. Check it and save again.';
+        announce(`Outcome: conflict. ${text}`);
+        return await lookup(cp.channel, cp.address, () => {
+          const fresh = cp.records.find(
+            (r) => r.purposeId === body.purposeId && (r.topicId ?? null) === (body.topicId ?? null),
+          );
+          openEditor(fresh ?? null, recordsHeading, text);
+        });
+      }
       const said = {
         created: `${plain(body.purposeId, body.topicId)} is recorded as ${words(body.value)}.`,
         updated: `${plain(body.purposeId, body.topicId)} is now ${words(body.value)}.`,
@@ -668,6 +689,7 @@ function openEditor(record, opener) {
     ),
   );
   editorBox.replaceChildren(h('section', { class: 'card' }, head, form));
+  if (conflict) formError.replaceChildren(h('p', {}, conflict));
   head.focus();
 }
 
