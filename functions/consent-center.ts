@@ -1,5 +1,6 @@
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
 import { httpOptions, operations } from '../shared/api';
+import { getConfig } from '../shared/config';
 import { json, readJson, readQuery, respond } from '../shared/http';
 import { getServices } from '../shared/runtime';
 import { contactViewBodySchema, listQuerySchema } from '../shared/schemas';
@@ -32,8 +33,19 @@ export async function contactView(
   });
 }
 
-/** The page shell only: its script asks for the key (or uses the signed-in principal) and calls the API. */
-export async function consentCenter(_request: HttpRequest): Promise<HttpResponseInit> {
+/**
+ * The page shell only: its script asks for the key (or uses the signed-in principal) and calls the
+ * API. Where App Service authentication is on, only a signed-in admin gets it: anyone else is sent
+ * to the platform's sign-in (unauthenticated requests stay allowed there for the key routes).
+ */
+export async function consentCenter(request: HttpRequest): Promise<HttpResponseInit> {
+  if (getConfig().WEBSITE_AUTH_ENABLED && !request.headers.get('x-ms-client-principal')) {
+    const back = encodeURIComponent(new URL(request.url).pathname);
+    return {
+      status: 302,
+      headers: { ...pageHeaders(), location: `/.auth/login/aad?post_login_redirect_uri=${back}` },
+    };
+  }
   return { status: 200, headers: pageHeaders('self'), body: consentCenterPage() };
 }
 

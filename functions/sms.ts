@@ -18,7 +18,8 @@ export async function smsAcs(request: HttpRequest, context: InvocationContext): 
   return respond(context, async () => {
     const delivery = await readAcsDelivery(request);
     if (delivery.kind === 'validation') return json({ validationResponse: delivery.validationCode });
-    return json({ processed: await getServices().sms.receiveAll(delivery.texts, 'sms-acs') });
+    const processed = await getServices().sms.receiveAll(delivery.texts, 'sms-acs');
+    return json({ processed, ...(delivery.rejected.length > 0 ? { rejected: delivery.rejected } : {}) });
   });
 }
 

@@ -125,6 +125,11 @@ const configSchema = z.object({
     .optional(),
   /** Set by App Service to the app's host name. */
   WEBSITE_HOSTNAME: z.string().optional(),
+  /**
+   * Set by App Service when its authentication (Easy Auth) is on: only then does the platform put
+   * X-MS-CLIENT-PRINCIPAL on requests (and strip any a client sends), so only then is it trusted.
+   */
+  WEBSITE_AUTH_ENABLED: z.stringbool().default(false),
   LOCAL_FUNCTION_KEY: z.string().optional(),
   /** The Functions host's own body limit (100 MB unless set); the service enforces smaller ones. */
   FUNCTIONS_REQUEST_BODY_SIZE_LIMIT: intSetting(104_857_600, 1, 2_147_483_647),

@@ -1,6 +1,6 @@
 import type { HttpRequest } from '@azure/functions';
 import { z } from 'zod';
-import { ServiceError, ValidationError, type ErrorDetail } from '../errors';
+import { ServiceError, ValidationError } from '../errors';
 import { parseMediaType, readJson } from '../http';
 import { instantSchema } from '../schemas';
 import { formatPath } from '../validation';
@@ -64,14 +64,29 @@ export const smsReceivedDataSchema = z.object({
 export const acsResponseSchema = z.union([
   z.object({ validationResponse: z.string() }).describe('the answer to a subscription validation event'),
   z
-    .object({ processed: z.number().int().min(0) })
+    .object({
+      processed: z.number().int().min(0),
+      rejected: z
+        .array(z.object({ index: z.number().int(), reason: z.string() }))
+        .optional()
+        .describe('events of the delivery that could not be read, each with why; the others were applied'),
+    })
     .describe('SMSReceived events handled: a usable sender, checked for a keyword'),
 ]);
 
+/** An event of a delivery that could not be read: where it is, and why (never its content). */
+export interface RejectedEvent {
+  index: number;
+  reason: string;
+}
+
 export type AcsDelivery =
-  { kind: 'validation'; validationCode: string } | { kind: 'texts'; texts: InboundText[] };
+  | { kind: 'validation'; validationCode: string }
+  | { kind: 'texts'; texts: InboundText[]; rejected: RejectedEvent[] };
 
 interface Envelope {
+  /** The provider's id of the event: a second delivery of it changes nothing. */
+  id: string;
   type: string;
   data: unknown;
   /** Where the event sits in the body: `[3]`, or nothing for a lone CloudEvent. */
@@ -92,46 +107,73 @@ function parseBody<S extends z.ZodType>(schema: S, body: unknown, what: string):
   );
 }
 
-function envelopesOf(mediaType: AcsMediaType, body: unknown): Envelope[] {
-  if (mediaType === 'application/json') {
-    return parseBody(eventGridDeliverySchema, body, 'Event Grid delivery').map((event, i) => ({
-      type: event.eventType,
-      data: event.data,
-      at: [i],
-    }));
-  }
+const reasonOf = (at: Envelope['at'], error: z.ZodError) =>
+  error.issues.map((issue) => `${formatPath([...at, ...issue.path])}: ${issue.message}`).join('; ');
+
+/**
+ * The events of a delivery, each read on its own: a batch whose body is an array keeps every event
+ * it can read and reports the others, since Event Grid never delivers a refused batch again.
+ */
+function envelopesOf(
+  mediaType: AcsMediaType,
+  body: unknown,
+): { envelopes: Envelope[]; rejected: RejectedEvent[] } {
   if (mediaType === 'application/cloudevents+json') {
     const event = parseBody(cloudEventSchema, body, 'CloudEvent');
-    return [{ type: event.type, data: event.data, at: [] }];
+    return { envelopes: [{ id: event.id, type: event.type, data: event.data, at: [] }], rejected: [] };
   }
-  return parseBody(cloudEventBatchSchema, body, 'CloudEvents batch').map((event, i) => ({
-    type: event.type,
-    data: event.data,
-    at: [i],
-  }));
+  const cloud = mediaType === 'application/cloudevents-batch+json';
+  const items = parseBody(
+    z.array(z.unknown()).min(1).max(MAX_EVENTS_PER_DELIVERY),
+    body,
+    cloud ? 'CloudEvents batch' : 'Event Grid delivery',
+  );
+  const envelopes: Envelope[] = [];
+  const rejected: RejectedEvent[] = [];
+  items.forEach((item, index) => {
+    if (cloud) {
+      const event = cloudEventSchema.safeParse(item);
+      if (event.success)
+        envelopes.push({ id: event.data.id, type: event.data.type, data: event.data.data, at: [index] });
+      else rejected.push({ index, reason: reasonOf([index], event.error) });
+    } else {
+      const event = eventGridEventSchema.safeParse(item);
+      if (event.success)
+        envelopes.push({ id: event.data.id, type: event.data.eventType, data: event.data.data, at: [index] });
+      else rejected.push({ index, reason: reasonOf([index], event.error) });
+    }
+  });
+  return { envelopes, rejected };
 }
 
 /**
+ * `data` with its field names lower-cased: older documentation spells SMSReceived's fields `From`,
+ * `To`, `Message`. Two spellings of one name with different values make the event unreadable.
+ */
+function caseInsensitive(data: unknown): unknown {
+  if (typeof data !== 'object' || data === null || Array.isArray(data)) return data;
+  const folded: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(data)) {
+    const key = name.toLowerCase();
+    if (Object.hasOwn(folded, key) && folded[key] !== value) return { [key]: undefined, ambiguous: name };
+    folded[key] = value;
+  }
+  return folded;
+}
+
+const SMS_FIELDS = { from: 'from', to: 'to', message: 'message', receivedtimestamp: 'receivedTimestamp' };
+
+/**
  * What a delivery asks for: the answer to a subscription validation, or the texts of its
- * SMSReceived events (other event types are ignored). Every event is validated before anything
- * is applied, so a malformed delivery is one 400 naming each bad path, and nothing is written.
+ * SMSReceived events (other event types are ignored) with the events that could not be read. Every
+ * readable event is applied even when others are not (Event Grid does not retry a 400, so refusing
+ * the delivery would lose the STOP in it).
  */
 export function parseAcsDelivery(mediaType: AcsMediaType, body: unknown): AcsDelivery {
-  const envelopes = envelopesOf(mediaType, body);
-  const problems: ErrorDetail[] = [];
-  const issues = (at: Envelope['at'], error: z.ZodError) => {
-    const index = typeof at[0] === 'number' ? at[0] : undefined;
-    for (const issue of error.issues) {
-      problems.push({
-        path: formatPath([...at, 'data', ...issue.path]),
-        message: issue.message,
-        ...(index !== undefined ? { index } : {}),
-      });
-    }
-  };
+  const { envelopes, rejected } = envelopesOf(mediaType, body);
   const validations = envelopes.filter((e) => e.type === SUBSCRIPTION_VALIDATION);
   if (validations.length > 0) {
-    if (envelopes.length > 1) {
+    if (envelopes.length + rejected.length > 1) {
       const at = validations[0]!.at;
       throw new ValidationError('The delivery is not valid.', [
         {
@@ -143,15 +185,33 @@ export function parseAcsDelivery(mediaType: AcsMediaType, body: unknown): AcsDel
     }
     const parsed = subscriptionValidationDataSchema.safeParse(validations[0]!.data);
     if (parsed.success) return { kind: 'validation', validationCode: parsed.data.validationCode };
-    issues(validations[0]!.at, parsed.error);
-    throw new ValidationError('The subscription validation event is not valid.', problems);
+    throw new ValidationError(
+      'The subscription validation event is not valid.',
+      parsed.error.issues.map((issue) => ({
+        path: formatPath([...validations[0]!.at, 'data', ...issue.path]),
+        message: issue.message,
+      })),
+    );
   }
   const texts: InboundText[] = [];
   for (const envelope of envelopes) {
     if (envelope.type !== SMS_RECEIVED) continue;
-    const parsed = smsReceivedDataSchema.safeParse(envelope.data);
+    const folded = caseInsensitive(envelope.data);
+    const parsed = smsReceivedDataSchema.safeParse(
+      typeof folded === 'object' && folded !== null
+        ? Object.fromEntries(
+            Object.entries(folded).map(([key, value]) => [
+              SMS_FIELDS[key as keyof typeof SMS_FIELDS] ?? key,
+              value,
+            ]),
+          )
+        : folded,
+    );
     if (!parsed.success) {
-      issues(envelope.at, parsed.error);
+      rejected.push({
+        index: typeof envelope.at[0] === 'number' ? envelope.at[0] : 0,
+        reason: reasonOf([...envelope.at, 'data'], parsed.error),
+      });
       continue;
     }
     const { from, to, message, receivedTimestamp } = parsed.data;
@@ -159,12 +219,12 @@ export function parseAcsDelivery(mediaType: AcsMediaType, body: unknown): AcsDel
       from,
       to,
       message,
+      eventId: `acs:${envelope.id}`,
       ...(receivedTimestamp !== undefined ? { receivedAt: receivedTimestamp } : {}),
     });
   }
-  if (problems.length > 0)
-    throw new ValidationError('Some events are not valid; nothing was applied.', problems);
-  return { kind: 'texts', texts };
+  rejected.sort((a, b) => a.index - b.index);
+  return { kind: 'texts', texts, rejected };
 }
 
 /** An Event Grid delivery: its media type decides the schema (415 for any other), then its events. */

@@ -13,6 +13,8 @@ export interface InboundText {
   optOutType?: string;
   /** When the provider received it (RFC 3339); absent = when the service receives it. */
   receivedAt?: string;
+  /** The provider's id of this message (`twilio:<MessageSid>`): a second delivery changes nothing. */
+  eventId?: string;
 }
 
 /**
@@ -30,10 +32,21 @@ export function phoneNumberOf(raw: string, defaultRegion: string): string | unde
   return international.ok ? international.address : undefined;
 }
 
-/** The profiles a keyword sent to `to` acts on: the one claiming the number, else every profile. */
+/** The profiles a text sent to `to` reaches: the one claiming the number, else every profile. */
 export function profilesReachedAt(catalog: Catalog, to: string | undefined): Profile[] {
   const claimed = to === undefined ? undefined : catalog.smsNumbers.get(to);
   return claimed ? [claimed] : [...catalog.profiles.values()];
+}
+
+/**
+ * The profiles a keyword acts on: the one claiming the number it was sent to; when none does, a STOP
+ * acts on every profile (an opt-out must never be lost) and a START on none (nobody can be opted in
+ * to brands they never texted).
+ */
+export function profilesForKeyword(catalog: Catalog, to: string | undefined, match: KeywordMatch): Profile[] {
+  const claimed = to === undefined ? undefined : catalog.smsNumbers.get(to);
+  if (claimed) return [claimed];
+  return match.action === 'optOut' ? [...catalog.profiles.values()] : [];
 }
 
 /**
@@ -52,7 +65,7 @@ export function keywordRecords(
   const shown = to ?? (/^[0-9A-Za-z]{1,16}$/.test(text.to.trim()) ? text.to.trim() : 'another number');
   // The same description for the same keyword to the same number: a repeated delivery is `unchanged`.
   const reasonDescription = `${text.match.keyword} texted to ${shown}`;
-  return profilesReachedAt(catalog, to).flatMap((profile) =>
+  return profilesForKeyword(catalog, to, text.match).flatMap((profile) =>
     profile.purposes
       .filter((purpose) => purpose.type === 'commercial' || purpose.type === 'transactional')
       .map((purpose) => ({

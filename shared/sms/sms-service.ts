@@ -46,7 +46,11 @@ export class SmsService {
       this.options.defaultRegion,
     );
     if (records.length === 0) return { kind: 'applied', match, results: [] };
-    return { kind: 'applied', match, results: await this.consents.upsert(records, actor) };
+    return {
+      kind: 'applied',
+      match,
+      results: await this.consents.upsert(records, actor, text.eventId ? { event: text.eventId } : {}),
+    };
   }
 
   /**

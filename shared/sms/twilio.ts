@@ -77,6 +77,26 @@ export function signedUrls(url: string): string[] {
   return quoted === url ? [url] : [url, quoted];
 }
 
+/**
+ * The spellings of a URL's port Twilio may have signed: as given, without the port, and with the
+ * scheme's default port written out. Twilio signs inconsistently (its own `validateRequest` tries
+ * both), and behind a public URL on another port it signs without it.
+ */
+export function portSpellings(url: string): string[] {
+  const match = /^(https?:\/\/)([^/?#]*)(.*)$/i.exec(url);
+  if (!match) return [url];
+  const [, scheme = '', authority = '', rest = ''] = match;
+  const at = authority.lastIndexOf('@');
+  const userinfo = authority.slice(0, at + 1);
+  const hostPort = /^(\[[^\]]*\]|[^:]*)(?::(\d*))?$/.exec(authority.slice(at + 1));
+  if (!hostPort) return [url];
+  const host = hostPort[1]!;
+  const defaultPort = scheme.toLowerCase() === 'https://' ? '443' : '80';
+  const spellings = [url, `${scheme}${userinfo}${host}${rest}`];
+  if (hostPort[2] === undefined) spellings.push(`${scheme}${userinfo}${host}:${defaultPort}${rest}`);
+  return [...new Set(spellings)];
+}
+
 /** Path and query as the request URL holds them (a fragment never reaches a server). */
 export function pathAndQuery(requestUrl: string): string {
   const scheme = requestUrl.indexOf('://');
@@ -110,7 +130,8 @@ export async function readTwilioForm(
   }
   const form = new URLSearchParams((await readBodyBytes(request, TWILIO_BODY_LIMIT)).toString('utf8'));
   const url = publicBaseUrl(config, request.url) + pathAndQuery(request.url);
-  if (!verifyTwilioSignature(tokens, signedUrls(url), [...form], signature)) {
+  const urls = [...new Set(signedUrls(url).flatMap(portSpellings))];
+  if (!verifyTwilioSignature(tokens, urls, [...form], signature)) {
     throw new ForbiddenError('The Twilio signature does not match this request.');
   }
   return form;
@@ -119,10 +140,12 @@ export async function readTwilioForm(
 /** The text a verified webhook delivers. A missing field is empty: an empty sender is ignored. */
 export function twilioText(form: URLSearchParams): InboundText {
   const optOutType = form.get('OptOutType');
+  const sid = form.get('MessageSid')?.trim();
   return {
     from: form.get('From') ?? '',
     to: form.get('To') ?? '',
     message: form.get('Body') ?? '',
     ...(optOutType !== null ? { optOutType } : {}),
+    ...(sid ? { eventId: `twilio:${sid}` } : {}),
   };
 }

@@ -7,7 +7,7 @@ import { buildCatalog, DEFAULT_PROFILE } from '../../shared/domain/catalog';
 import type { Profile } from '../../shared/domain/model';
 import { ValidationError } from '../../shared/errors';
 import { parseAcsDelivery, SMS_RECEIVED, SUBSCRIPTION_VALIDATION } from '../../shared/sms/event-grid';
-import { keywordRecords, phoneNumberOf, profilesReachedAt } from '../../shared/sms/inbound';
+import { keywordRecords, phoneNumberOf, profilesForKeyword } from '../../shared/sms/inbound';
 import { pathAndQuery, signedUrls, twilioSignature, verifyTwilioSignature } from '../../shared/sms/twilio';
 
 // The example in Twilio's request validation documentation, as its helper libraries test it.
@@ -142,11 +142,16 @@ const BRAND: Profile = {
 const catalog = buildCatalog([DEFAULT_PROFILE, BRAND], { checkContactConsent: true });
 
 describe('which purposes a keyword acts on', () => {
-  it('the profile claiming the number it was sent to, else every profile', () => {
+  it('the profile claiming the number it was sent to; else every profile for a STOP and none for a START', () => {
+    const stop = { keyword: 'STOP', action: 'optOut' } as const;
+    const start = { keyword: 'START', action: 'optIn' } as const;
     expect(catalog.smsNumbers.get('+14255550199')).toBe(BRAND);
-    expect(profilesReachedAt(catalog, '+14255550199').map((p) => p.id)).toEqual(['brand']);
-    expect(profilesReachedAt(catalog, '+14255550100').map((p) => p.id)).toEqual(['default', 'brand']);
-    expect(profilesReachedAt(catalog, undefined).map((p) => p.id)).toEqual(['default', 'brand']);
+    for (const match of [stop, start])
+      expect(profilesForKeyword(catalog, '+14255550199', match).map((p) => p.id)).toEqual(['brand']);
+    expect(profilesForKeyword(catalog, '+14255550100', stop).map((p) => p.id)).toEqual(['default', 'brand']);
+    expect(profilesForKeyword(catalog, undefined, stop).map((p) => p.id)).toEqual(['default', 'brand']);
+    expect(profilesForKeyword(catalog, '+14255550100', start)).toEqual([]);
+    expect(profilesForKeyword(catalog, undefined, start)).toEqual([]);
   });
 
   it('writes every commercial and transactional purpose (never tracking, never topics) for the sender', () => {
@@ -172,22 +177,33 @@ describe('which purposes a keyword acts on', () => {
       status: 'active',
     });
     const start = { keyword: 'UNSTOP', action: 'optIn' } as const;
-    const unclaimed = keywordRecords(
+    expect(keywordRecords(catalog, { sender: '+14255550123', to: '12345', match: start }, 'US')).toEqual([]);
+    const unclaimedStop = keywordRecords(
       catalog,
-      { sender: '+14255550123', to: '12345', match: start, capturedAt: '2026-01-01T00:00:00Z' },
+      { sender: '+14255550123', to: '12345', match: stop, capturedAt: '2026-01-01T00:00:00Z' },
       'US',
     );
-    expect(unclaimed.map((r) => [r.purposeId, r.value])).toEqual([
-      ['commercial', 'optedIn'],
-      ['transactional', 'optedIn'],
+    expect(unclaimedStop.map((r) => [r.purposeId, r.value])).toEqual([
+      ['commercial', 'optedOut'],
+      ['transactional', 'optedOut'],
+      ['b-news', 'optedOut'],
+      ['b-deals', 'optedOut'],
+      ['b-orders', 'optedOut'],
+    ]);
+    expect(unclaimedStop[0]).toMatchObject({
+      capturedAt: '2026-01-01T00:00:00Z',
+      reasonDescription: 'STOP texted to 12345',
+    });
+    const claimedStart = keywordRecords(
+      catalog,
+      { sender: '+14255550123', to: '+14255550199', match: start },
+      'US',
+    );
+    expect(claimedStart.map((r) => [r.purposeId, r.value])).toEqual([
       ['b-news', 'optedIn'],
       ['b-deals', 'optedIn'],
       ['b-orders', 'optedIn'],
     ]);
-    expect(unclaimed[0]).toMatchObject({
-      capturedAt: '2026-01-01T00:00:00Z',
-      reasonDescription: 'UNSTOP texted to 12345',
-    });
     expect(
       keywordRecords(catalog, { sender: '+14255550123', to: '<script>', match: stop }, 'US')[0]!
         .reasonDescription,
@@ -243,13 +259,16 @@ describe('Event Grid deliveries', () => {
           to: '+14255550100',
           message: 'STOP',
           receivedAt: '2026-01-01T00:00:00.1234567Z',
+          eventId: 'acs:e-1',
         },
-        { from: '+14255550123', to: '+14255550100', message: 'hello' },
+        { from: '+14255550123', to: '+14255550100', message: 'hello', eventId: 'acs:e-1' },
       ],
+      rejected: [],
     });
     expect(parseAcsDelivery('application/cloudevents+json', cloud({}))).toEqual({
       kind: 'texts',
-      texts: [{ from: '+14255550123', to: '+14255550100', message: 'START' }],
+      texts: [{ from: '+14255550123', to: '+14255550100', message: 'START', eventId: 'acs:c-1' }],
+      rejected: [],
     });
     expect(
       parseAcsDelivery('application/cloudevents-batch+json', [cloud({}), cloud({ message: 'Stop' })]),
@@ -282,7 +301,7 @@ describe('Event Grid deliveries', () => {
     );
   });
 
-  it('refuses a malformed delivery as a whole, naming every bad path and index', () => {
+  it('refuses a body that is no delivery, naming every bad path; reports each unreadable event and keeps the rest', () => {
     const paths = (mediaType: Parameters<typeof parseAcsDelivery>[0], body: unknown) => {
       try {
         parseAcsDelivery(mediaType, body);
@@ -292,26 +311,68 @@ describe('Event Grid deliveries', () => {
       }
       throw new Error('accepted');
     };
+    const rejected = (mediaType: Parameters<typeof parseAcsDelivery>[0], body: unknown) => {
+      const delivery = parseAcsDelivery(mediaType, body);
+      if (delivery.kind !== 'texts') throw new Error('not texts');
+      return { texts: delivery.texts.length, rejected: delivery.rejected };
+    };
     expect(paths('application/json', sms({}))).toEqual([['(body)', null]]);
     expect(paths('application/json', [])).toEqual([['(body)', null]]);
-    expect(paths('application/json', [sms({}), { ...sms({}), eventType: 7, id: undefined }])).toEqual([
-      ['[1].id', 1],
-      ['[1].eventType', 1],
-    ]);
+    expect(rejected('application/json', [sms({}), { ...sms({}), eventType: 7, id: undefined }])).toEqual({
+      texts: 1,
+      rejected: [{ index: 1, reason: expect.stringMatching(/^\[1\]\.id: .*; \[1\]\.eventType: /) }],
+    });
     expect(
-      paths('application/json', [
+      rejected('application/json', [
         sms({ from: 5 }),
         sms({ message: undefined, receivedTimestamp: 'yesterday' }),
+        sms({ message: 'STOP' }),
       ]),
-    ).toEqual([
-      ['[0].data.from', 0],
-      ['[1].data.message', 1],
-      ['[1].data.receivedTimestamp', 1],
+    ).toEqual({
+      texts: 1,
+      rejected: [
+        { index: 0, reason: expect.stringMatching(/^\[0\]\.data\.from: /) },
+        {
+          index: 1,
+          reason: expect.stringMatching(/^\[1\]\.data\.message: .*; \[1\]\.data\.receivedTimestamp: /),
+        },
+      ],
+    });
+    // Older documentation spells the fields From, To, Message: read ignoring case.
+    const spelled = parseAcsDelivery('application/json', [
+      sms(
+        {},
+        {
+          data: {
+            From: '+14255550123',
+            To: '+14255550100',
+            Message: 'STOP',
+            ReceivedTimestamp: '2026-01-01T00:00:00Z',
+          },
+        },
+      ),
     ]);
+    expect(spelled).toMatchObject({
+      texts: [
+        { from: '+14255550123', to: '+14255550100', message: 'STOP', receivedAt: '2026-01-01T00:00:00Z' },
+      ],
+      rejected: [],
+    });
+    expect(
+      rejected('application/json', [
+        sms({}, { data: { from: '+14255550123', From: '+14255550199', to: '+1', message: 'STOP' } }),
+      ]),
+    ).toMatchObject({
+      texts: 0,
+      rejected: [{ index: 0 }],
+    });
     expect(paths('application/cloudevents+json', { ...cloud({}), specversion: '0.3' })).toEqual([
       ['specversion', null],
     ]);
-    expect(paths('application/cloudevents+json', cloud({ to: null }))).toEqual([['data.to', null]]);
+    expect(rejected('application/cloudevents+json', cloud({ to: null }))).toEqual({
+      texts: 0,
+      rejected: [{ index: 0, reason: expect.stringMatching(/^data\.to: /) }],
+    });
     expect(paths('application/cloudevents-batch+json', cloud({}))).toEqual([['(body)', null]]);
   });
 });
