@@ -1,12 +1,12 @@
-import { app, type HttpRequest, type HttpResponseInit } from '@azure/functions';
-import { httpOptions, operations } from '../shared/api';
-import { linkErrorPage } from '../shared/links/pages';
+import type { HttpResponseInit } from '@azure/functions';
+import { operations } from '../shared/api';
+import { NotFoundError } from '../shared/errors';
+import { register } from '../shared/http';
 import { findAsset } from '../shared/web/assets';
-import { pageResponse } from '../shared/web/page-http';
 
-export async function getAsset(request: HttpRequest): Promise<HttpResponseInit> {
-  const asset = findAsset(request.params.name ?? '');
-  if (!asset) return pageResponse(404, linkErrorPage(404));
+register(operations.asset, async ({ params, request }): Promise<HttpResponseInit> => {
+  const asset = findAsset(params.name);
+  if (!asset) throw new NotFoundError('No such file.');
   if (request.headers.get('if-none-match') === asset.etag)
     return { status: 304, headers: { etag: asset.etag } };
   return {
@@ -19,7 +19,4 @@ export async function getAsset(request: HttpRequest): Promise<HttpResponseInit> 
     },
     body: asset.body,
   };
-}
-
-const op = operations.asset;
-app.http(op.name, httpOptions(op, getAsset));
+});

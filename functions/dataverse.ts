@@ -1,13 +1,12 @@
-import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
-import { z } from 'zod';
-import { httpOptions, operations } from '../shared/api';
+import type { HttpRequest, HttpResponseInit } from '@azure/functions';
+import { operations } from '../shared/api';
 import { getConfig } from '../shared/config';
+import { parseSelect } from '../shared/dataverse/dataverse-service';
 import { CONSENT_SET } from '../shared/dataverse/entities';
 import { parsePrefer, parseQueryOptions, parseResourcePath } from '../shared/dataverse/request';
-import { odataJson, respondDataverse } from '../shared/dataverse/responses';
-import { parseSelect } from '../shared/dataverse/dataverse-service';
+import { odataJson } from '../shared/dataverse/responses';
 import { ServiceError } from '../shared/errors';
-import { actorOf, readJson } from '../shared/http';
+import { actorOf, register } from '../shared/http';
 import { publicBaseUrl } from '../shared/public-url';
 import { getServices } from '../shared/runtime';
 
@@ -22,102 +21,80 @@ function rowUrl(request: HttpRequest, id: string): string {
 }
 
 /** GET a collection (with $filter, $select, $top, paging) or one row. */
-export async function dataverseGet(
-  request: HttpRequest,
-  context: InvocationContext,
-): Promise<HttpResponseInit> {
-  return respondDataverse(context, async () => {
-    const { set, id } = parseResourcePath(request.params.path ?? '');
-    const options = parseQueryOptions(request);
-    const select = parseSelect(set, options.select);
-    const dataverse = getServices().dataverse;
-    const context = `${baseOf(request)}/$metadata#${set}${select ? `(${select.join(',')})` : ''}`;
-    if (id !== undefined) {
-      return odataJson(200, {
-        '@odata.context': `${context}/$entity`,
-        ...(await dataverse.row(set, id, select)),
-      });
-    }
-    const prefer = parsePrefer(request);
-    const { select: _text, ...query } = options;
-    const page = await dataverse.collection({
-      set,
-      ...query,
-      ...(select ? { select } : {}),
-      maxPageSize: prefer.maxPageSize,
+register(operations.dataverseGet, async ({ params, request }) => {
+  const { set, id } = parseResourcePath(params.path);
+  const options = parseQueryOptions(request);
+  const select = parseSelect(set, options.select);
+  const dataverse = getServices().dataverse;
+  const context = `${baseOf(request)}/$metadata#${set}${select ? `(${select.join(',')})` : ''}`;
+  if (id !== undefined) {
+    return odataJson(200, {
+      '@odata.context': `${context}/$entity`,
+      ...(await dataverse.row(set, id, select)),
     });
-    let nextLink: string | undefined;
-    if (page.skipToken !== undefined) {
-      const next = new URL(request.url);
-      next.searchParams.set('$skiptoken', page.skipToken);
-      nextLink = `${baseOf(request)}/${set}${next.search}`;
-    }
-    return odataJson(
-      200,
-      { '@odata.context': context, value: page.rows, ...(nextLink ? { '@odata.nextLink': nextLink } : {}) },
-      // Honoured on every collection: in memory or from the list, a page holds at most that many.
-      request.headers.get('prefer')?.toLowerCase().includes('odata.maxpagesize')
-        ? { 'Preference-Applied': `odata.maxpagesize=${prefer.maxPageSize}` }
-        : {},
-    );
+  }
+  const prefer = parsePrefer(request);
+  const { select: _text, ...query } = options;
+  const page = await dataverse.collection({
+    set,
+    ...query,
+    ...(select ? { select } : {}),
+    maxPageSize: prefer.maxPageSize,
   });
-}
+  let nextLink: string | undefined;
+  if (page.skipToken !== undefined) {
+    const next = new URL(request.url);
+    next.searchParams.set('$skiptoken', page.skipToken);
+    nextLink = `${baseOf(request)}/${set}${next.search}`;
+  }
+  return odataJson(
+    200,
+    { '@odata.context': context, value: page.rows, ...(nextLink ? { '@odata.nextLink': nextLink } : {}) },
+    // Honoured on every collection: in memory or from the list, a page holds at most that many.
+    request.headers.get('prefer')?.toLowerCase().includes('odata.maxpagesize')
+      ? { 'Preference-Applied': `odata.maxpagesize=${prefer.maxPageSize}` }
+      : {},
+  );
+});
 
 /** POST a consent row: 204 with OData-EntityId, or 201 and the row with Prefer: return=representation. */
-export async function dataverseCreate(
-  request: HttpRequest,
-  context: InvocationContext,
-): Promise<HttpResponseInit> {
-  return respondDataverse(context, async () => {
-    const { set, id } = parseResourcePath(request.params.path ?? '');
-    if (set !== CONSENT_SET || id !== undefined) {
-      throw new ServiceError('method-not-allowed', `Creating rows of ${set} this way is not supported.`);
-    }
-    const body = await readJson(request, z.unknown());
-    const written = await getServices().dataverse.create(body, actorOf(request));
-    return writtenResponse(request, written, 201);
-  });
-}
+register(operations.dataverseCreate, async ({ params, body, request }) => {
+  const { set, id } = parseResourcePath(params.path);
+  if (set !== CONSENT_SET || id !== undefined) {
+    throw new ServiceError('method-not-allowed', `Creating rows of ${set} this way is not supported.`);
+  }
+  const written = await getServices().dataverse.create(body, actorOf(request));
+  return writtenResponse(request, written, 201);
+});
 
 /** PATCH a consent row: 204, or 200 and the row; If-Match W/"<version>" that no longer matches is 412. */
-export async function dataverseUpdate(
-  request: HttpRequest,
-  context: InvocationContext,
-): Promise<HttpResponseInit> {
-  return respondDataverse(context, async () => {
-    const { set, id } = parseResourcePath(request.params.path ?? '');
-    if (set !== CONSENT_SET || id === undefined) {
-      throw new ServiceError('method-not-allowed', `Updating ${set} this way is not supported.`);
-    }
-    const body = await readJson(request, z.unknown());
-    const ifMatch = request.headers.get('if-match');
-    const ifNoneMatch = request.headers.get('if-none-match');
-    const written = await getServices().dataverse.update(
-      id,
-      body,
-      {
-        ...(ifMatch !== null ? { ifMatch } : {}),
-        ...(ifNoneMatch !== null ? { ifNoneMatch } : {}),
-      },
-      actorOf(request),
-    );
-    return writtenResponse(request, written, 200);
-  });
-}
+register(operations.dataverseUpdate, async ({ params, body, request }) => {
+  const { set, id } = parseResourcePath(params.path);
+  if (set !== CONSENT_SET || id === undefined) {
+    throw new ServiceError('method-not-allowed', `Updating ${set} this way is not supported.`);
+  }
+  const ifMatch = request.headers.get('if-match');
+  const ifNoneMatch = request.headers.get('if-none-match');
+  const written = await getServices().dataverse.update(
+    id,
+    body,
+    {
+      ...(ifMatch !== null ? { ifMatch } : {}),
+      ...(ifNoneMatch !== null ? { ifNoneMatch } : {}),
+    },
+    actorOf(request),
+  );
+  return writtenResponse(request, written, 200);
+});
 
 /** History is never deleted: set msdynmkt_value instead. */
-export async function dataverseDelete(
-  request: HttpRequest,
-  context: InvocationContext,
-): Promise<HttpResponseInit> {
-  return respondDataverse(context, async () => {
-    parseResourcePath(request.params.path ?? '');
-    throw new ServiceError(
-      'method-not-allowed',
-      'Deleting consent rows is not supported: their history is kept. Set msdynmkt_value to opted out (534120002) instead.',
-    );
-  });
-}
+register(operations.dataverseDelete, async ({ params }) => {
+  parseResourcePath(params.path);
+  throw new ServiceError(
+    'method-not-allowed',
+    'Deleting consent rows is not supported: their history is kept. Set msdynmkt_value to opted out (534120002) instead.',
+  );
+});
 
 function writtenResponse(
   request: HttpRequest,
@@ -134,12 +111,3 @@ function writtenResponse(
     { 'OData-EntityId': url, 'Preference-Applied': 'return=representation' },
   );
 }
-
-const get = operations.dataverseGet;
-app.http(get.name, httpOptions(get, dataverseGet));
-const post = operations.dataverseCreate;
-app.http(post.name, httpOptions(post, dataverseCreate));
-const patch = operations.dataverseUpdate;
-app.http(patch.name, httpOptions(patch, dataverseUpdate));
-const del = operations.dataverseDelete;
-app.http(del.name, httpOptions(del, dataverseDelete));

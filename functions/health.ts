@@ -1,12 +1,9 @@
-import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
-import { httpOptions, operations } from '../shared/api';
-import { json } from '../shared/http';
+import { operations } from '../shared/api';
+import { json, register } from '../shared/http';
 import { getServices } from '../shared/runtime';
 
-export async function getHealth(
-  _request: HttpRequest,
-  context: InvocationContext,
-): Promise<HttpResponseInit> {
+/** 503 with `degraded` when storage cannot be reached: the only route that answers an outage itself. */
+register(operations.health, async ({ context }) => {
   try {
     await getServices().catalog.probe();
     return json({ status: 'ok', storage: 'ok' });
@@ -18,7 +15,4 @@ export async function getHealth(
       jsonBody: { status: 'degraded', storage: 'unavailable' },
     };
   }
-}
-
-const op = operations.health;
-app.http(op.name, httpOptions(op, getHealth));
+});

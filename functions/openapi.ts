@@ -1,11 +1,5 @@
-import { app, type HttpRequest, type HttpResponseInit } from '@azure/functions';
-import { httpOptions, operations } from '../shared/api';
-import { json } from '../shared/http';
-import { buildOpenApiDocument } from '../shared/openapi';
+import { operations } from '../shared/api';
+import { buildOpenApiDocument } from '../shared/api/openapi';
+import { json, register } from '../shared/http';
 
-export async function getOpenApi(_request: HttpRequest): Promise<HttpResponseInit> {
-  return json(buildOpenApiDocument());
-}
-
-const op = operations.openapi;
-app.http(op.name, httpOptions(op, getOpenApi));
+register(operations.openapi, async () => json(buildOpenApiDocument()));

@@ -1,41 +1,37 @@
-import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
-import { httpOptions, operations } from '../shared/api';
-import { json, respond } from '../shared/http';
+import { operations } from '../shared/api';
+import { EMPTY_TWIML, webhookRequestOriginSchema } from '../shared/api/sms/sms.schemas';
+import { ValidationError } from '../shared/errors';
+import { json, register } from '../shared/http';
 import { getServices } from '../shared/runtime';
-import { readAcsDelivery, webhookRequestOrigin } from '../shared/sms/event-grid';
-import { EMPTY_TWIML, readTwilioForm, twilioText } from '../shared/sms/twilio';
+import { readAcsDelivery } from '../shared/sms/event-grid';
+import { readTwilioForm, twilioText } from '../shared/sms/twilio';
 
-export async function smsTwilio(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
-  return respond(context, async () => {
-    const { config, sms } = getServices();
-    const form = await readTwilioForm(request, config);
-    await sms.receive(twilioText(form), 'sms-twilio');
-    return { status: 200, headers: { 'content-type': 'text/xml' }, body: EMPTY_TWIML };
-  });
-}
+register(operations.smsTwilio, async ({ request }) => {
+  const { config, sms } = getServices();
+  const form = await readTwilioForm(request, config);
+  await sms.receive(twilioText(form), 'sms-twilio');
+  return { status: 200, headers: { 'content-type': 'text/xml' }, body: EMPTY_TWIML };
+});
 
-export async function smsAcs(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
-  return respond(context, async () => {
-    const delivery = await readAcsDelivery(request);
-    if (delivery.kind === 'validation') return json({ validationResponse: delivery.validationCode });
-    const processed = await getServices().sms.receiveAll(delivery.texts, 'sms-acs');
-    return json({ processed, ...(delivery.rejected.length > 0 ? { rejected: delivery.rejected } : {}) });
-  });
-}
+register(operations.smsAcs, async ({ request }) => {
+  const delivery = await readAcsDelivery(request);
+  if (delivery.kind === 'validation') return json({ validationResponse: delivery.validationCode });
+  const processed = await getServices().sms.receiveAll(delivery.texts, 'sms-acs');
+  return json({ processed, ...(delivery.rejected.length > 0 ? { rejected: delivery.rejected } : {}) });
+});
 
-export async function smsAcsHandshake(
-  request: HttpRequest,
-  context: InvocationContext,
-): Promise<HttpResponseInit> {
-  return respond(context, async () => ({
+/** The CloudEvents abuse-protection handshake: who will deliver is allowed to. */
+register(operations.smsAcsHandshake, async ({ request }) => {
+  const origin = webhookRequestOriginSchema.safeParse(
+    request.headers.get('webhook-request-origin') ?? undefined,
+  );
+  if (!origin.success) {
+    throw new ValidationError('The handshake is not valid.', [
+      { path: 'WebHook-Request-Origin', message: origin.error.issues[0]!.message },
+    ]);
+  }
+  return {
     status: 200,
-    headers: { 'webhook-allowed-origin': webhookRequestOrigin(request), 'webhook-allowed-rate': '*' },
-  }));
-}
-
-const twilio = operations.smsTwilio;
-app.http(twilio.name, httpOptions(twilio, smsTwilio));
-const acs = operations.smsAcs;
-app.http(acs.name, httpOptions(acs, smsAcs));
-const handshake = operations.smsAcsHandshake;
-app.http(handshake.name, httpOptions(handshake, smsAcsHandshake));
+    headers: { 'webhook-allowed-origin': origin.data, 'webhook-allowed-rate': '*' },
+  };
+});

@@ -1,4 +1,4 @@
-import { Limiter } from './concurrency';
+import { Limiter } from './utils/limiter';
 import { getConfig, type Config } from './config';
 import { DataverseService } from './dataverse/dataverse-service';
 import { ChangeFeedService } from './feed/change-feed';

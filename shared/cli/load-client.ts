@@ -1,5 +1,5 @@
 import { setTimeout as delay } from 'node:timers/promises';
-import type { LoadCounts } from '../schemas';
+import type { LoadCounts } from '../api/centers/centers.schemas';
 
 const ATTEMPTS = 5;
 const REQUEST_TIMEOUT_MS = 300_000;

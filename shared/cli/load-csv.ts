@@ -8,7 +8,7 @@
 import { basename } from 'node:path';
 import { parseArgs } from 'node:util';
 import { LOAD_FROM, type LoadFrom, type OptValue } from '../domain/centers';
-import type { LoadCounts } from '../schemas';
+import type { LoadCounts } from '../api/centers/centers.schemas';
 import {
   bitsToFlags,
   CsvHeaderError,

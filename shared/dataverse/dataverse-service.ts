@@ -10,13 +10,14 @@ import {
   ValidationError,
   type ErrorDetail,
 } from '../errors';
-import type { ConsentRecord, ConsentRecordInput, UpsertResult } from '../schemas';
+import type { ConsentRecord, UpsertResult } from '../api/common/common.schemas';
+import type { ConsentRecordInput } from '../api/consents/consents.schemas';
 import type { CatalogService } from '../services/catalog-service';
 import type { ConsentListService } from '../services/consent-list';
 import { toApiRecord, type ConsentService } from '../services/consent-service';
 import type { ConsentStore } from '../storage/consent-store';
 import { contactKeyOfRecordId, recordId } from '../storage/record-ids';
-import { issueDetails } from '../validation';
+import { issueDetails } from '../utils/issue-details';
 import {
   CHANNEL_CODES,
   CONSENT_TYPE_CODES,

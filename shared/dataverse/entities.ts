@@ -1,6 +1,6 @@
 import type { Catalog, PurposeEntry, TopicEntry } from '../domain/catalog';
 import type { Purpose, Topic } from '../domain/model';
-import type { ConsentRecord } from '../schemas';
+import type { ConsentRecord } from '../api/common/common.schemas';
 import { uuidV5, RECORD_ID_NAMESPACE } from '../storage/record-ids';
 import {
   CHANNEL_CODES,

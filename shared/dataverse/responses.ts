@@ -1,6 +1,4 @@
-import type { HttpResponseInit, InvocationContext } from '@azure/functions';
-import { ServiceError } from '../errors';
-import { statusOfError } from '../http';
+import type { HttpResponseInit } from '@azure/functions';
 
 export const ODATA_HEADERS = {
   'content-type': 'application/json; odata.metadata=minimal',
@@ -27,28 +25,11 @@ export function odataJson(
   return { status, headers: { ...ODATA_HEADERS, ...headers }, jsonBody: body };
 }
 
-/** The one place errors become Dataverse errors, `{ error: { code, message } }`; never problem+json here. */
-export function toDataverseError(error: unknown, context: InvocationContext): HttpResponseInit {
-  const status = statusOfError(error);
-  if (status >= 500) context.warn(error instanceof ServiceError ? error.code : 'unexpected error');
-  const message =
-    error instanceof ServiceError
-      ? [error.message, ...error.details.map((d) => `${d.path}: ${d.message}`)].join(' ')
-      : 'An unexpected error occurred.';
+/** A Dataverse error answer, `{ error: { code, message } }`; never problem+json on these routes. */
+export function dataverseError(status: number, message: string): HttpResponseInit {
   return odataJson(
     status,
     { error: { code: DATAVERSE_CODES[status] ?? '0x80040216', message } },
     status === 503 ? { 'retry-after': '5' } : {},
   );
-}
-
-export async function respondDataverse(
-  context: InvocationContext,
-  handle: () => Promise<HttpResponseInit>,
-): Promise<HttpResponseInit> {
-  try {
-    return await handle();
-  } catch (error) {
-    return toDataverseError(error, context);
-  }
 }

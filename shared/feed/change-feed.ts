@@ -1,6 +1,6 @@
-import { mapLimit } from '../concurrency';
+import { mapLimit } from '../utils/map-limit';
 import { GoneError, ValidationError } from '../errors';
-import type { ConsentRecord } from '../schemas';
+import type { ConsentRecord } from '../api/common/common.schemas';
 import { toApiRecord } from '../services/consent-service';
 import type { CommitLookup, ConsentStore, HistoryEntry } from '../storage/consent-store';
 import {

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { odata, type TableClient, type TransactionAction } from '@azure/data-tables';
-import type { Limiter } from '../concurrency';
+import type { Limiter } from '../utils/limiter';
 import type { Channel } from '../domain/model';
 import { asciiJson, ensureTable, fromChunks, once, storageCall, toChunks } from '../storage/tables';
 import { submitTransaction } from '../storage/table-transaction';

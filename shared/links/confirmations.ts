@@ -1,7 +1,8 @@
 import { normalizeContactPoint } from '../domain/contact-point';
 import type { PendingConfirmation } from '../domain/model';
 import { NotFoundError, ValidationError, type ErrorDetail } from '../errors';
-import type { ConfirmationRequest, UpsertResult } from '../schemas';
+import type { UpsertResult } from '../api/common/common.schemas';
+import type { ConfirmationRequest } from '../api/links/links.schemas';
 import type { CatalogService } from '../services/catalog-service';
 import type { ConsentService } from '../services/consent-service';
 import type { LinkService, ResolvedLink } from './link-service';

@@ -7,9 +7,9 @@ import {
   profileShapeProblems,
 } from '../domain/profile-rules';
 import { ConflictError, NotFoundError, StorageContentionError, ValidationError } from '../errors';
-import { profileBodySchema } from '../schemas';
+import { profileBodySchema } from '../api/platform/platform.schemas';
 import type { CatalogStore } from '../storage/catalog-store';
-import { issueDetails } from '../validation';
+import { issueDetails } from '../utils/issue-details';
 import { WriteConflict } from '../storage/consent-store';
 
 const MAX_WRITE_ATTEMPTS = 10;

@@ -19,10 +19,10 @@ import {
   type LoadRequest,
   type PreferenceCenterBody,
   type SubscriptionCenterBody,
-  type UpsertResult,
-} from '../schemas';
+} from '../api/centers/centers.schemas';
+import { type UpsertResult } from '../api/common/common.schemas';
 import type { ContactPoint } from '../storage/consent-store';
-import { itemIssueDetails } from '../validation';
+import { itemIssueDetails } from '../utils/issue-details';
 import type { CatalogService } from './catalog-service';
 import { describeContactability, type CheckService, type ContactabilityQuery } from './check-service';
 import type { ConsentService } from './consent-service';

@@ -7,14 +7,9 @@ import { enforcementOn, type Audience, type Channel, type ContactFlags } from '.
 import { NotFoundError, ValidationError } from '../errors';
 import { effectiveLinkTarget, linkTarget, type LinkTargetRef } from '../links/link-target';
 import type { LinkKey } from '../links/link-token';
-import type {
-  CheckBody,
-  ContactView,
-  ContactViewBody,
-  contactabilitySchema,
-  decisionSchema,
-  LinkSet,
-} from '../schemas';
+import type { ContactView, ContactViewBody } from '../api/admin/admin.schemas';
+import type { CheckBody, contactabilitySchema, decisionSchema } from '../api/check/check.schemas';
+import type { LinkSet } from '../api/links/links.schemas';
 import type { ContactPoint } from '../storage/consent-store';
 import type { CatalogService } from './catalog-service';
 import type { ConsentService } from './consent-service';

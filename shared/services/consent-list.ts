@@ -1,7 +1,7 @@
 import type { Catalog } from '../domain/catalog';
 import type { Channel, ConsentValue, Source, Status } from '../domain/model';
 import { ValidationError } from '../errors';
-import type { ConsentRecord } from '../schemas';
+import type { ConsentRecord } from '../api/common/common.schemas';
 import type { ConsentStore } from '../storage/consent-store';
 import type { CatalogService } from './catalog-service';
 import { toApiRecord } from './consent-service';

@@ -1,7 +1,7 @@
 import { randomBytes, randomInt } from 'node:crypto';
 import type { z } from 'zod';
 import { setTimeout as delay } from 'node:timers/promises';
-import { mapLimit } from '../concurrency';
+import { mapLimit } from '../utils/map-limit';
 import type { Catalog } from '../domain/catalog';
 import {
   applyConsentWrite,
@@ -18,15 +18,14 @@ import {
   ValidationError,
   type ErrorDetail,
 } from '../errors';
-import { itemIssueDetails } from '../validation';
+import { itemIssueDetails } from '../utils/issue-details';
+import { type ConsentRecord, type UpsertResult } from '../api/common/common.schemas';
 import {
   consentRecordInputSchema,
   consentReferencesSchema,
   METADATA_FIELDS,
-  type ConsentRecord,
   type ConsentRecordInput,
-  type UpsertResult,
-} from '../schemas';
+} from '../api/consents/consents.schemas';
 import {
   emptyState,
   WriteConflict,
@@ -736,6 +735,8 @@ function livePending(
   return new Map([...pending].filter(([, request]) => Date.parse(request.lapsesAt) > now));
 }
 
+const PLAIN_NAME = /^[A-Za-z_$][A-Za-z0-9_.$-]{0,63}$/;
+
 const isPlainObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
@@ -750,11 +751,12 @@ export function forgiveOptOut(raw: unknown, index: number): { raw: unknown; igno
   const shape = consentRecordInputSchema.shape as Record<string, z.ZodType>;
   const kept: Record<string, unknown> = {};
   const ignored: ErrorDetail[] = [];
+  const unknown: string[] = [];
   const leave = (field: string, message: string) =>
     ignored.push({ index, path: `records[${index}].${field}`, message });
   for (const [field, value] of Object.entries(raw)) {
     if (field === 'expiresAt') leave(field, 'ignored: opt-outs never expire');
-    else if (!Object.hasOwn(shape, field)) leave(field, 'ignored: not a field of a consent record');
+    else if (!Object.hasOwn(shape, field)) unknown.push(field);
     else if (
       (METADATA_FIELDS as readonly string[]).includes(field) &&
       !shape[field]!.safeParse(value).success
@@ -762,5 +764,10 @@ export function forgiveOptOut(raw: unknown, index: number): { raw: unknown; igno
       leave(field, 'ignored: not valid, so its default applies');
     else kept[field] = value;
   }
+  // Named when the name is a plain identifier; any other name is not echoed (it could hold an address).
+  for (const field of unknown.filter((f) => PLAIN_NAME.test(f)))
+    leave(field, 'ignored: not a field of a consent record');
+  if (unknown.some((f) => !PLAIN_NAME.test(f)))
+    ignored.push({ index, path: `records[${index}]`, message: 'ignored: fields not of a consent record' });
   return { raw: kept, ignored };
 }

@@ -1,78 +1,21 @@
 import type { HttpRequest } from '@azure/functions';
 import { z } from 'zod';
+import {
+  ACS_BODIES,
+  cloudEventSchema,
+  eventGridEventSchema,
+  MAX_EVENTS_PER_DELIVERY,
+  SMS_RECEIVED,
+  smsReceivedDataSchema,
+  SUBSCRIPTION_VALIDATION,
+  subscriptionValidationDataSchema,
+  type AcsMediaType,
+} from '../api/sms/sms.schemas';
 import { ServiceError, ValidationError } from '../errors';
-import { parseMediaType, readJson } from '../http';
-import { instantSchema } from '../schemas';
-import { formatPath } from '../validation';
+import { formatPath } from '../utils/issue-details';
+import { parseMediaType } from '../utils/media-type';
+import { readJson } from '../utils/read-json';
 import type { InboundText } from './inbound';
-
-export const SUBSCRIPTION_VALIDATION = 'Microsoft.EventGrid.SubscriptionValidationEvent';
-export const SMS_RECEIVED = 'Microsoft.Communication.SMSReceived';
-/** Event Grid batches at most this many events into one delivery. */
-export const MAX_EVENTS_PER_DELIVERY = 5000;
-
-const text = (max: number) => z.string().min(1).max(max);
-
-/** An event in the Event Grid schema; `data` is read by event type. */
-export const eventGridEventSchema = z.object({
-  id: text(1024),
-  topic: z.string().optional(),
-  subject: z.string().max(8192),
-  eventType: text(1024),
-  eventTime: z.string().max(64),
-  data: z.unknown(),
-  dataVersion: z.string().optional(),
-  metadataVersion: z.string().optional(),
-});
-
-/** A CloudEvents 1.0 event in structured mode. */
-export const cloudEventSchema = z.object({
-  specversion: z.literal('1.0'),
-  id: text(1024),
-  source: text(4096),
-  type: text(1024),
-  time: z.string().max(64).optional(),
-  subject: z.string().optional(),
-  datacontenttype: z.string().optional(),
-  data: z.unknown(),
-});
-
-export const eventGridDeliverySchema = z.array(eventGridEventSchema).min(1).max(MAX_EVENTS_PER_DELIVERY);
-export const cloudEventBatchSchema = z.array(cloudEventSchema).min(1).max(MAX_EVENTS_PER_DELIVERY);
-
-/** The request body per media type Event Grid delivers with. */
-export const ACS_BODIES = {
-  'application/json': eventGridDeliverySchema,
-  'application/cloudevents+json': cloudEventSchema,
-  'application/cloudevents-batch+json': cloudEventBatchSchema,
-} as const;
-type AcsMediaType = keyof typeof ACS_BODIES;
-
-export const subscriptionValidationDataSchema = z.object({
-  validationCode: text(1024),
-  validationUrl: z.string().optional(),
-});
-
-/** The fields of `Microsoft.Communication.SMSReceived` the service reads; others are ignored. */
-export const smsReceivedDataSchema = z.object({
-  from: z.string(),
-  to: z.string(),
-  message: z.string(),
-  receivedTimestamp: instantSchema.optional(),
-});
-
-export const acsResponseSchema = z.union([
-  z.object({ validationResponse: z.string() }).describe('the answer to a subscription validation event'),
-  z
-    .object({
-      processed: z.number().int().min(0),
-      rejected: z
-        .array(z.object({ index: z.number().int(), reason: z.string() }))
-        .optional()
-        .describe('events of the delivery that could not be read, each with why; the others were applied'),
-    })
-    .describe('SMSReceived events handled: a usable sender, checked for a keyword'),
-]);
 
 /** An event of a delivery that could not be read: where it is, and why (never its content). */
 export interface RejectedEvent {
@@ -238,21 +181,4 @@ export async function readAcsDelivery(request: HttpRequest): Promise<AcsDelivery
     );
   }
   return parseAcsDelivery(type as AcsMediaType, await readJson(request, z.unknown()));
-}
-
-/** The CloudEvents abuse-protection handshake names who will deliver: a host name. */
-export const webhookRequestOriginSchema = z
-  .string({ error: 'the WebHook-Request-Origin header is required' })
-  .trim()
-  .max(253)
-  .regex(/^[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?$/, 'a host name, e.g. eventgrid.azure.net');
-
-/** The origin an OPTIONS handshake asks to be allowed, or a 400. */
-export function webhookRequestOrigin(request: HttpRequest): string {
-  const header = request.headers.get('webhook-request-origin');
-  const parsed = webhookRequestOriginSchema.safeParse(header ?? undefined);
-  if (parsed.success) return parsed.data;
-  throw new ValidationError('The handshake is not valid.', [
-    { path: 'WebHook-Request-Origin', message: parsed.error.issues[0]!.message },
-  ]);
 }

@@ -1,7 +1,7 @@
 import type { Catalog } from '../domain/catalog';
 import { normalizeContactPoint } from '../domain/contact-point';
 import type { Profile } from '../domain/model';
-import type { ConsentRecordInput } from '../schemas';
+import type { ConsentRecordInput } from '../api/consents/consents.schemas';
 import type { KeywordMatch } from './keywords';
 
 /** A text message as a provider delivers it. */

@@ -1,5 +1,5 @@
-import { mapLimit } from '../concurrency';
-import type { UpsertResult } from '../schemas';
+import { mapLimit } from '../utils/map-limit';
+import type { UpsertResult } from '../api/common/common.schemas';
 import type { CatalogService } from '../services/catalog-service';
 import type { ConsentService } from '../services/consent-service';
 import { keywordRecords, phoneNumberOf, type InboundText } from './inbound';

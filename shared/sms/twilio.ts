@@ -1,31 +1,12 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { HttpRequest } from '@azure/functions';
-import { z } from 'zod';
+import { TWILIO_BODY_LIMIT } from '../api/sms/sms.schemas';
 import type { Config } from '../config';
 import { ForbiddenError, ServiceError } from '../errors';
-import { parseMediaType, readBodyBytes } from '../http';
 import { publicBaseUrl } from '../public-url';
+import { readBodyBytes } from '../utils/body-bytes';
+import { parseMediaType } from '../utils/media-type';
 import type { InboundText } from './inbound';
-
-/** Twilio's inbound message webhook is small (a text of at most 1600 characters and its details). */
-export const TWILIO_BODY_LIMIT = 64 * 1024;
-
-/** An empty TwiML answer: nothing to send back (Twilio's own opt-out handling sends the replies). */
-export const EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response/>';
-
-/** The fields the service reads; Twilio sends many more (and adds some without notice). */
-export const twilioFormSchema = z
-  .looseObject({
-    From: z.string().describe('the sender, E.164'),
-    To: z.string().describe('the number the text was sent to, E.164'),
-    Body: z.string().describe('the text'),
-    MessageSid: z.string(),
-    OptOutType: z
-      .enum(['STOP', 'START', 'HELP'])
-      .optional()
-      .describe('set by Advanced Opt-Out when the text is a keyword; decides over Body'),
-  })
-  .describe('Twilio inbound message webhook parameters, signed with X-Twilio-Signature');
 
 const byCodeUnit = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 

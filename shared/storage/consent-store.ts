@@ -18,7 +18,8 @@ import {
   historyRowKey,
   sequenceOfHistoryRowKey,
 } from './keys';
-import { allSettled, type Limiter } from '../concurrency';
+import { allSettled } from '../utils/all-settled';
+import { type Limiter } from '../utils/limiter';
 import { consentKey } from '../domain/model';
 import {
   MAX_COMMITS_PER_MARKER,

@@ -654,7 +654,7 @@ describe('load consent', () => {
       ['members[1].email', 1],
       ['members[2].email', 2],
       // A field the service does not know (a misspelt flag, too) is refused, never read as "allows".
-      ['members[2]', 2],
+      ['members[2].mail', 2],
       ['members[3].doNotEmail', 3],
     ]);
     const unknown = await load({ profileId: 'nope', from: 'contacts', members: [{ email: good }] });

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { operations } from '../../shared/api';
-import { openApiPath } from '../../shared/openapi';
+import { openApiPath } from '../../shared/api/openapi';
 import { apiClient } from '../support/client';
 import { startAzurite, startHost, type RunningAzurite, type RunningHost } from '../support/processes';
 

@@ -18,9 +18,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { operations, type Operation } from '../../shared/api';
 import { purposeGuid } from '../../shared/dataverse/entities';
-import { MAX_REQUEST_BYTES } from '../../shared/http';
+import { MAX_REQUEST_BYTES } from '../../shared/utils/body-bytes';
 import { recordId } from '../../shared/storage/record-ids';
-import { LIMITS } from '../../shared/schemas';
+import { LIMITS } from '../../shared/api/common/common.schemas';
 import { boundedClient, type BoundedClient, type Reply } from '../support/bounded-client';
 import { startAzurite, startHost, type RunningAzurite, type RunningHost } from '../support/processes';
 

@@ -4,9 +4,9 @@
  */
 import { describe, expect, inject, it } from 'vitest';
 import { operations, type Operation } from '../../shared/api';
-import { MAX_REQUEST_BYTES } from '../../shared/http';
-import { MAX_FORM_BYTES } from '../../shared/web/page-http';
-import { LIMITS } from '../../shared/schemas';
+import { MAX_REQUEST_BYTES } from '../../shared/utils/body-bytes';
+import { MAX_FORM_BYTES } from '../../shared/utils/read-form';
+import { LIMITS } from '../../shared/api/common/common.schemas';
 import { boundedClient, type Reply } from '../support/bounded-client';
 import { qs, uniqueEmail } from '../support/client';
 

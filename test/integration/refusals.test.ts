@@ -167,7 +167,7 @@ describe('20.10 a flag the service does not know is refused, never read as "allo
       members: [{ email, donotemail: true }],
     });
     expect(res.status).toBe(400);
-    expect(res.body.errors[0]).toMatchObject({ index: 0, path: 'members[0]' });
+    expect(res.body.errors[0]).toMatchObject({ index: 0, path: 'members[0].donotemail' });
     expect(await stored(email)).toEqual([]);
   });
 

@@ -1,9 +1,13 @@
 import { HttpRequest, InvocationContext } from '@azure/functions';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { Limiter, mapLimit } from '../../shared/concurrency';
+import { Limiter } from '../../shared/utils/limiter';
+import { mapLimit } from '../../shared/utils/map-limit';
 import { NotFoundError, ServiceError, StorageUnavailableError, ValidationError } from '../../shared/errors';
-import { actorOf, readJson, readQuery, toProblem } from '../../shared/http';
+import { actorOf } from '../../shared/http';
+import { toProblem } from '../../shared/http/problems';
+import { readJson } from '../../shared/utils/read-json';
+import { readQuery } from '../../shared/utils/read-query';
 
 const context = () => new InvocationContext({ functionName: 'test', logHandler: () => undefined });
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { buildCatalog, DEFAULT_PROFILE } from '../../shared/domain/catalog';
 import type { Profile } from '../../shared/domain/model';
 import { numbersTakenByOthers } from '../../shared/domain/profile-rules';
-import { profileBodySchema } from '../../shared/schemas';
+import { profileBodySchema } from '../../shared/api/platform/platform.schemas';
 
 describe('smsNumbers on a profile', () => {
   const body = (smsNumbers: unknown) => ({ ...DEFAULT_PROFILE, smsNumbers });

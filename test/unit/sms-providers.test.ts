@@ -6,7 +6,8 @@ import { parseConfig } from '../../shared/config';
 import { buildCatalog, DEFAULT_PROFILE } from '../../shared/domain/catalog';
 import type { Profile } from '../../shared/domain/model';
 import { ValidationError } from '../../shared/errors';
-import { parseAcsDelivery, SMS_RECEIVED, SUBSCRIPTION_VALIDATION } from '../../shared/sms/event-grid';
+import { SMS_RECEIVED, SUBSCRIPTION_VALIDATION } from '../../shared/api/sms/sms.schemas';
+import { parseAcsDelivery } from '../../shared/sms/event-grid';
 import { keywordRecords, phoneNumberOf, profilesForKeyword } from '../../shared/sms/inbound';
 import { pathAndQuery, signedUrls, twilioSignature, verifyTwilioSignature } from '../../shared/sms/twilio';
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { operations, type Operation } from './api';
-import { problemSchema } from './schemas';
+import { operations, type Operation } from './index';
+import { problemSchema } from './common/common.schemas';
 
 function schemaOf(schema: z.ZodType, io: 'input' | 'output'): Record<string, unknown> {
   const { $schema: _ignored, ...rest } = z.toJSONSchema(schema, {

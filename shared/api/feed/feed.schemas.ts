@@ -1,0 +1,26 @@
+import { z } from 'zod';
+import { SOURCES } from '../../domain/model';
+import { channelSchema, consentRecordSchema } from '../common/common.schemas';
+
+export const changesQuerySchema = z.object({
+  cursor: z
+    .string()
+    .min(1)
+    .max(200)
+    .optional()
+    .describe('a cursor from a previous answer, or `now`; without one, from the oldest change kept'),
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+});
+
+export const changeSchema = z.object({
+  at: z.string(),
+  actor: z.string(),
+  source: z.enum(SOURCES),
+  channel: channelSchema,
+  contactPoint: z.string(),
+  purposeId: z.string(),
+  topicId: z.string().optional(),
+  before: consentRecordSchema.nullable(),
+  after: consentRecordSchema,
+});
+export const changesResponseSchema = z.object({ changes: z.array(changeSchema), cursor: z.string() });

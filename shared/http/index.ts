@@ -1,0 +1,3 @@
+export { actorOf } from './actor';
+export { register, type Handler, type Input } from './register';
+export { json } from './responses';

@@ -1,0 +1,69 @@
+import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
+import type { z } from 'zod';
+import type { Operation } from '../api';
+import { parseWith } from '../utils/parse-with';
+import { readForm } from '../utils/read-form';
+import { readJson } from '../utils/read-json';
+import { readQuery } from '../utils/read-query';
+import { errorResponse } from './error-styles';
+
+type Parsed<S> = S extends z.ZodType ? z.output<S> : undefined;
+
+/** The body as the funnel hands it over: parsed JSON, a form, or nothing (`raw`: read by the handler). */
+type BodyOf<O extends Operation> = O extends { read: 'form' }
+  ? URLSearchParams
+  : O extends { read: 'raw' }
+    ? undefined
+    : O extends { parse: { body: infer P } }
+      ? Parsed<P>
+      : Parsed<O['body']>;
+
+/** What a handler gets: its operation's params, query and body, parsed; and the request itself. */
+export interface Input<O extends Operation> {
+  params: Parsed<O['params']>;
+  query: Parsed<O['query']>;
+  body: BodyOf<O>;
+  request: HttpRequest;
+  context: InvocationContext;
+}
+
+export type Handler<O extends Operation> = (input: Input<O>) => Promise<HttpResponseInit>;
+
+function reading(op: Operation): Operation['read'] | undefined {
+  if (op.read) return op.read;
+  return op.body ? 'json' : undefined;
+}
+
+async function bodyOf(op: Operation, request: HttpRequest): Promise<unknown> {
+  switch (reading(op)) {
+    case 'json':
+      return readJson(request, (op.parse?.body ?? op.body)!);
+    case 'form':
+      return readForm(request);
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * The one registration funnel: registers the operation's method, route and auth level with the
+ * Functions host, parses what the operation declares (path, query, body) before the handler runs,
+ * and answers every error in the operation's style. Handlers hold no try/catch and name no schema.
+ */
+export function register<O extends Operation>(op: O, handler: Handler<O>): void {
+  app.http(op.name, {
+    methods: [op.method],
+    route: op.route,
+    authLevel: op.authLevel,
+    handler: async (request, context) => {
+      try {
+        const params = op.params ? parseWith(op.params, request.params, 'path') : undefined;
+        const query = op.query ? readQuery(request, op.query) : undefined;
+        const body = await bodyOf(op, request);
+        return await handler({ params, query, body, request, context } as Input<O>);
+      } catch (error) {
+        return errorResponse(op.errors, error, context);
+      }
+    },
+  });
+}
