@@ -2,7 +2,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isSupportedCountry } from 'libphonenumber-js/max';
 import { z } from 'zod';
-import { KEY_ID_PATTERN } from './links/link-token';
+
+/** A link signing key's id: short, so tokens stay short. */
+export const KEY_ID_PATTERN = /^[A-Za-z0-9._-]{1,16}$/;
 
 const intSetting = (fallback: number, min: number, max: number) =>
   z.coerce.number().int().min(min).max(max).default(fallback);

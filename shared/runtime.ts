@@ -1,21 +1,24 @@
-import { Limiter } from './utils/limiter';
 import { getConfig, type Config } from './config';
 import { DataverseService } from './dataverse/dataverse-service';
+import { contactPointParser } from './domain/contact-point';
 import { ChangeFeedService } from './feed/change-feed';
+import { FeedAnnouncer } from './feed/commit-announcer';
 import { TableFeedMarkers } from './feed/feed-markers';
 import { ConfirmationService } from './links/confirmations';
 import { LinkKeyRing } from './links/link-keys';
 import { LinkService } from './links/link-service';
 import { CatalogService } from './services/catalog-service';
 import { CenterService } from './services/center-service';
-import { ConsentListService } from './services/consent-list';
 import { CheckService } from './services/check-service';
+import { ConsentListService } from './services/consent-list';
 import { ConsentService } from './services/consent-service';
 import { SmsService } from './sms/sms-service';
 import { TableCatalogStore } from './storage/catalog-store';
-import { TableConsentStore } from './storage/consent-store';
-import { createTableClient, tableName } from './storage/tables';
+import { createTableClient, tableName } from './storage/table-client';
+import { TableConsentStore } from './storage/table-consent-store';
+import { Limiter } from './utils/limiter';
 
+/** Every service of the app, wired once per process: the composition root. */
 export interface Services {
   config: Config;
   catalog: CatalogService;
@@ -37,6 +40,8 @@ const ASSUMED_CLOCK_SKEW_MS = 500;
 export function createServices(config: Config): Services {
   const catalogStore = new TableCatalogStore(createTableClient(config, tableName(config, 'Config')));
   const clock = () => Date.now() + config.LOCAL_CLOCK_OFFSET_MS;
+  const dateClock = () => new Date(clock());
+  const parser = contactPointParser(config.DEFAULT_PHONE_REGION);
   const catalog = new CatalogService(catalogStore, config.PROFILE_CACHE_SECONDS * 1000, clock);
   const limiter = new Limiter(config.STORAGE_MAX_IN_FLIGHT);
   const settleMs = config.CHANGE_FEED_SETTLE_SECONDS * 1000;
@@ -48,51 +53,47 @@ export function createServices(config: Config): Services {
           limiter,
         )
       : undefined;
-  const store = new TableConsentStore(
-    createTableClient(config, tableName(config, 'Consents')),
-    limiter,
-    markers && {
-      markers,
+  const announcer =
+    markers &&
+    new FeedAnnouncer(markers, {
       // settle >= budget + 2 x skew: a marker can never appear behind a reader's cursor.
       markerBudgetMs: settleMs - 2 * ASSUMED_CLOCK_SKEW_MS,
       commitDeadlineMs: config.CHANGE_FEED_COMMIT_DEADLINE_SECONDS * 1000,
       clock,
-    },
+    });
+  const store = new TableConsentStore(
+    createTableClient(config, tableName(config, 'Consents')),
+    limiter,
+    announcer,
   );
   const consents = new ConsentService(store, catalog, {
-    defaultRegion: config.DEFAULT_PHONE_REGION,
+    parser,
     concurrency: config.STORAGE_CONCURRENCY,
-    clock: () => new Date(clock()),
+    clock: dateClock,
   });
   const links = new LinkService(
     catalog,
     new LinkKeyRing(config.LINK_SIGNING_KEYS, catalogStore),
     consents,
-    config.DEFAULT_PHONE_REGION,
+    parser,
     clock,
   );
   const list = new ConsentListService(store, catalog);
-  const checks = new CheckService(consents, catalog, config.DEFAULT_PHONE_REGION, links);
+  const checks = new CheckService(consents, catalog, parser, links);
   return {
     config,
     catalog,
     consents,
     checks,
-    centers: new CenterService(consents, catalog, checks, config.DEFAULT_PHONE_REGION),
+    centers: new CenterService(consents, catalog, checks, parser),
     links,
-    confirmations: new ConfirmationService(
-      catalog,
-      links,
-      consents,
-      config.DEFAULT_PHONE_REGION,
-      config.CONFIRMATION_DAYS,
-    ),
+    confirmations: new ConfirmationService(catalog, links, consents, parser, config.CONFIRMATION_DAYS),
     list,
-    dataverse: new DataverseService(catalog, consents, list, store, config.DEFAULT_PHONE_REGION),
+    dataverse: new DataverseService(catalog, consents, list, store, parser),
     sms: new SmsService(consents, catalog, {
-      defaultRegion: config.DEFAULT_PHONE_REGION,
+      parser,
       concurrency: config.STORAGE_CONCURRENCY,
-      clock: () => new Date(clock()),
+      clock: dateClock,
     }),
     feed:
       markers &&

@@ -21,18 +21,87 @@ export default tseslint.config(
     files: ['shared/config.ts', 'test/**/*.ts'],
     rules: { 'no-restricted-properties': 'off', '@typescript-eslint/no-explicit-any': 'off' },
   },
-  {
-    files: ['shared/domain/**/*.ts'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        // node:url only for its UTS #46 host name mapping (domainToASCII / domainToUnicode).
-        { patterns: ['@azure/*', '../storage/*', '../http', '../services/*', 'node:*', '!node:url'] },
-      ],
-    },
-  },
+  // Dependencies point one way (see shared/README.md): domain <- storage <- services <- (links, feed,
+  // dataverse, sms, web) <- the HTTP layer <- functions; the contract (shared/api) and the leaves
+  // (errors, config, utils) sit below them all. A folder never imports one above it.
+  ...layers(),
   {
     files: ['shared/web/assets/**/*.js'],
     languageOptions: { globals: globals.browser, sourceType: 'module' },
   },
 );
+
+/** The units of shared/ a folder may not import: everything above it, and its peers where noted. */
+function layers() {
+  const above = {
+    domain: [
+      'storage',
+      'services',
+      'links',
+      'feed',
+      'dataverse',
+      'sms',
+      'web',
+      'http',
+      'api',
+      'utils',
+      'config',
+    ],
+    utils: [
+      'domain',
+      'storage',
+      'services',
+      'links',
+      'feed',
+      'dataverse',
+      'sms',
+      'web',
+      'http',
+      'api',
+      'config',
+    ],
+    api: ['storage', 'services', 'links', 'feed', 'dataverse', 'sms', 'web', 'http', 'utils', 'config'],
+    storage: ['services', 'links', 'feed', 'dataverse', 'sms', 'web', 'http', 'api'],
+    services: ['links', 'feed', 'dataverse', 'sms', 'web', 'http'],
+    web: ['storage', 'services', 'links', 'feed', 'dataverse', 'sms', 'http', 'api'],
+    links: ['feed', 'dataverse', 'sms', 'http'],
+    feed: ['links', 'dataverse', 'sms', 'web', 'http'],
+    dataverse: ['links', 'feed', 'sms', 'web', 'http'],
+    sms: ['links', 'feed', 'dataverse', 'web', 'http'],
+    http: [],
+  };
+  const tools = ['runtime', 'local-host', 'cli'];
+  // A unit is reached by a relative path from the folder (`../storage/...`) or from a subfolder of
+  // it (`../../storage/...`); a subfolder's sibling of the same name (shared/api/links) is not it.
+  const depths = [
+    { files: (folder) => [`shared/${folder}/*.ts`], up: '..' },
+    { files: (folder) => [`shared/${folder}/*/**/*.ts`], up: '../..' },
+  ];
+  return Object.entries(above).flatMap(([folder, forbidden]) =>
+    depths.map(({ files, up }) => ({
+      files: files(folder),
+      rules: {
+        'no-restricted-imports': [
+          'error',
+          {
+            patterns: [
+              {
+                group: [...forbidden, ...tools].flatMap((unit) => [`${up}/${unit}`, `${up}/${unit}/**`]),
+                message: `This is above shared/${folder}: dependencies point one way (shared/README.md).`,
+              },
+              ...(folder === 'domain'
+                ? [
+                    {
+                      // node:url only for its UTS #46 host name mapping (domainToASCII / domainToUnicode).
+                      group: ['@azure/*', 'node:*', '!node:url'],
+                      message: 'The domain is pure: no storage, no I/O.',
+                    },
+                  ]
+                : []),
+            ],
+          },
+        ],
+      },
+    })),
+  );
+}

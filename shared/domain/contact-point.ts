@@ -5,6 +5,12 @@ import type { Channel } from './model';
 export const MAX_CUSTOM_ADDRESS_LENGTH = 512;
 export const MAX_RAW_CONTACT_POINT_LENGTH = 1024;
 
+/** One address on one channel, normalized: what consent is stored for. */
+export interface ContactPoint {
+  channel: Channel;
+  address: string;
+}
+
 export type NormalizedContactPoint =
   { ok: true; channel: Channel; address: string } | { ok: false; message: string };
 
@@ -97,8 +103,20 @@ export function normalizeContactPoint(
   }
 }
 
+/** Reads contact points with the service's default region for phone numbers without a country code. */
+export interface ContactPointParser {
+  /** The one spelling of an address on a channel, or why it is not one. */
+  parse(channel: Channel, raw: string): NormalizedContactPoint;
+  /** The region numbers without a country code belong to. */
+  readonly defaultRegion: string;
+}
+
+export function contactPointParser(defaultRegion: string): ContactPointParser {
+  return { defaultRegion, parse: (channel, raw) => normalizeContactPoint(channel, raw, defaultRegion) };
+}
+
 /** One contact point's identity as a map key: its channel and normalized address. */
-export function contactPointId(contactPoint: { channel: Channel; address: string }): string {
+export function contactPointId(contactPoint: ContactPoint): string {
   return `${contactPoint.channel}\u0000${contactPoint.address}`;
 }
 

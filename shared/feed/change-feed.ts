@@ -1,7 +1,7 @@
 import { mapLimit } from '../utils/map-limit';
 import { GoneError, ValidationError } from '../errors';
 import type { ConsentRecord } from '../api/common/common.schemas';
-import { toApiRecord } from '../services/consent-service';
+import { toApiRecord } from '../services/api-record';
 import type { CommitLookup, ConsentStore, HistoryEntry } from '../storage/consent-store';
 import {
   POSITION_PATTERN,

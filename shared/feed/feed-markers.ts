@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import { odata, type TableClient, type TransactionAction } from '@azure/data-tables';
 import type { Limiter } from '../utils/limiter';
 import type { Channel } from '../domain/model';
-import { asciiJson, ensureTable, fromChunks, once, storageCall, toChunks } from '../storage/tables';
+import { asciiJson, fromChunks, toChunks } from '../storage/chunks';
+import { ensureTable, once, storageCall } from '../storage/storage-call';
 import { submitTransaction } from '../storage/table-transaction';
 
 /** One commit a marker announces: where it will land and the id that proves it did. */

@@ -1,4 +1,4 @@
-import { normalizeContactPoint } from '../domain/contact-point';
+import type { ContactPointParser } from '../domain/contact-point';
 import type { PendingConfirmation } from '../domain/model';
 import { NotFoundError, ValidationError, type ErrorDetail } from '../errors';
 import type { UpsertResult } from '../api/common/common.schemas';
@@ -6,7 +6,7 @@ import type { ConfirmationRequest } from '../api/links/links.schemas';
 import type { CatalogService } from '../services/catalog-service';
 import type { ConsentService } from '../services/consent-service';
 import type { LinkService, ResolvedLink } from './link-service';
-import { linkTarget } from './link-target';
+import { linkTarget } from '../domain/link-target';
 import { idReference, sealLink } from './link-token';
 
 /** A confirmation link's page: what it names and the request it confirms. */
@@ -27,7 +27,7 @@ export class ConfirmationService {
     private readonly catalog: CatalogService,
     private readonly links: LinkService,
     private readonly consents: ConsentService,
-    private readonly defaultRegion: string,
+    private readonly parser: ContactPointParser,
     private readonly lapseDays: number,
   ) {}
 
@@ -38,7 +38,7 @@ export class ConfirmationService {
     const catalog = await this.catalog.current();
     const problems: ErrorDetail[] = [];
     const at = (path: string, message: string) => problems.push({ path, message });
-    const normalized = normalizeContactPoint(body.channel, body.contactPoint, this.defaultRegion);
+    const normalized = this.parser.parse(body.channel, body.contactPoint);
     if (!normalized.ok) at('contactPoint', normalized.message);
     const target = linkTarget(catalog, body, at, true);
     if (body.expiresAt !== undefined && Date.parse(body.expiresAt) <= this.consents.now())

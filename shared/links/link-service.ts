@@ -1,6 +1,6 @@
 import type { Catalog } from '../domain/catalog';
 import { preferencePrefill, type PreferencePrefill } from '../domain/centers';
-import { normalizeContactPoint } from '../domain/contact-point';
+import type { ContactPointParser } from '../domain/contact-point';
 import type { Channel, Profile, Purpose, Topic } from '../domain/model';
 import { NotFoundError, ValidationError, type ErrorDetail } from '../errors';
 import type { UpsertResult } from '../api/common/common.schemas';
@@ -8,10 +8,10 @@ import type { LinkRequest, LinkSet } from '../api/links/links.schemas';
 import type { CatalogService } from '../services/catalog-service';
 import { describeContactability } from '../services/check-service';
 import type { ConsentService } from '../services/consent-service';
-import type { ContactPoint } from '../storage/consent-store';
+import type { ContactPoint } from '../domain/contact-point';
 import type { LinkKeyRing } from './link-keys';
 import { openShownChoices, sealShownChoices } from './shown-choices';
-import { linkTarget, unaffectedPurposes, type LinkTargetRef } from './link-target';
+import { linkTarget, unaffectedPurposes, type LinkTargetRef } from '../domain/link-target';
 import {
   idReference,
   openLink,
@@ -100,7 +100,7 @@ export class LinkService {
     private readonly catalog: CatalogService,
     private readonly keys: LinkKeyRing,
     private readonly consents: ConsentService,
-    private readonly defaultRegion: string,
+    private readonly parser: ContactPointParser,
     clock?: () => number,
   ) {
     this.clock = clock ?? Date.now;
@@ -113,7 +113,7 @@ export class LinkService {
     const resolved = requests.map((request, index) => {
       const at = (field: string, message: string) =>
         problems.push({ index, path: `links[${index}].${field}`, message });
-      const normalized = normalizeContactPoint(request.channel, request.contactPoint, this.defaultRegion);
+      const normalized = this.parser.parse(request.channel, request.contactPoint);
       if (!normalized.ok) at('contactPoint', normalized.message);
       const target = linkTarget(catalog, request, at);
       // A link must not promise what an opt-out cannot do: these messages do not depend on consent.
@@ -152,6 +152,14 @@ export class LinkService {
   /** The signing key, for callers that make many link sets at once. */
   signingKey(): Promise<LinkKey> {
     return this.keys.signing();
+  }
+
+  /** Makes link sets on `baseUrl` with the signing key read once (a check's whole batch). */
+  async linkFactory(
+    baseUrl: string,
+  ): Promise<(contactPoint: ContactPoint, target: LinkTargetRef) => LinkSet> {
+    const key = await this.keys.signing();
+    return (contactPoint, target) => this.linkSet(contactPoint, target, key, baseUrl);
   }
 
   linkSet(
@@ -213,7 +221,7 @@ export class LinkService {
       if (!found || !profile.purposes.includes(found.purpose)) throw invalid();
       ({ purpose, topic } = found);
     }
-    const normalized = normalizeContactPoint(claims.channel, claims.address, this.defaultRegion);
+    const normalized = this.parser.parse(claims.channel, claims.address);
     if (!normalized.ok) throw invalid();
     return {
       token,

@@ -30,10 +30,8 @@ export interface LinkClaims {
   extra?: Buffer;
 }
 
-export interface LinkKey {
-  id: string;
-  secret: string;
-}
+export type { SigningKey as LinkKey } from '../storage/catalog-store';
+import type { SigningKey as LinkKey } from '../storage/catalog-store';
 
 const VERSION = 1;
 const SALT_BYTES = 12;
@@ -43,7 +41,7 @@ const KINDS: readonly LinkKind[] = ['links', 'confirm'];
 const TARGETS: readonly LinkTarget[] = ['profile', 'purpose', 'topic'];
 /** Confirmation tokens carry their request's id. */
 const EXTRA_BYTES: Record<LinkKind, number> = { links: 0, confirm: 8 };
-export const KEY_ID_PATTERN = /^[A-Za-z0-9._-]{1,16}$/;
+export { KEY_ID_PATTERN } from '../config';
 
 /** The 6-byte reference a token holds for a profile, purpose or topic id. */
 export function idReference(id: string): string {

@@ -10,7 +10,7 @@ import { ConflictError, NotFoundError, StorageContentionError, ValidationError }
 import { profileBodySchema } from '../api/platform/platform.schemas';
 import type { CatalogStore } from '../storage/catalog-store';
 import { issueDetails } from '../utils/issue-details';
-import { WriteConflict } from '../storage/consent-store';
+import { WriteConflict } from '../storage/write-conflict';
 
 const MAX_WRITE_ATTEMPTS = 10;
 

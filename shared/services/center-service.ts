@@ -10,7 +10,7 @@ import {
   type PreferencePrefill,
   type SubscriptionFlags,
 } from '../domain/centers';
-import { normalizeContactPoint } from '../domain/contact-point';
+import type { ContactPointParser } from '../domain/contact-point';
 import type { Channel, ConsentValue, ContactFlags, Profile, Source } from '../domain/model';
 import { NotFoundError, ValidationError, type ErrorDetail } from '../errors';
 import {
@@ -21,7 +21,7 @@ import {
   type SubscriptionCenterBody,
 } from '../api/centers/centers.schemas';
 import { type UpsertResult } from '../api/common/common.schemas';
-import type { ContactPoint } from '../storage/consent-store';
+import type { ContactPoint } from '../domain/contact-point';
 import { itemIssueDetails } from '../utils/issue-details';
 import type { CatalogService } from './catalog-service';
 import { describeContactability, type CheckService, type ContactabilityQuery } from './check-service';
@@ -49,7 +49,7 @@ export class CenterService {
     private readonly consents: ConsentService,
     private readonly catalog: CatalogService,
     private readonly checks: CheckService,
-    private readonly defaultRegion: string,
+    private readonly parser: ContactPointParser,
   ) {}
 
   async subscriptionPrefill(query: SubscriptionCenterQuery): Promise<SubscriptionFlags> {
@@ -102,7 +102,7 @@ export class CenterService {
     const profile = catalog.profiles.get(body.profileId);
     if (!profile) problems.push({ path: 'profileId', message: `there is no profile "${body.profileId}"` });
     else problems.push(...preferenceChoiceProblems(profile, body.choices));
-    const normalized = normalizeContactPoint(body.channel, body.contactPoint, this.defaultRegion);
+    const normalized = this.parser.parse(body.channel, body.contactPoint);
     if (!normalized.ok) problems.push({ path: 'contactPoint', message: normalized.message });
     if (problems.length > 0 || !normalized.ok)
       throw new ValidationError('The submit is not valid; nothing was written.', problems);
@@ -147,7 +147,7 @@ export class CenterService {
         return;
       }
       const { email, ...flags } = parsed.data;
-      const normalized = normalizeContactPoint('email', email, this.defaultRegion);
+      const normalized = this.parser.parse('email', email);
       if (normalized.ok) members.push({ address: normalized.address, ...flags });
       else problems.push({ index, path: `members[${index}].email`, message: normalized.message });
     });
@@ -189,7 +189,7 @@ export class CenterService {
     const found: ErrorDetail[] = [];
     const distinct = new Map<string, ContactPoint>();
     raw.forEach((address, index) => {
-      const normalized = normalizeContactPoint('email', address, this.defaultRegion);
+      const normalized = this.parser.parse('email', address);
       if (!normalized.ok) found.push({ index, path: `${field}[${index}]`, message: normalized.message });
       else distinct.set(normalized.address, { channel: 'email', address: normalized.address });
     });

@@ -1,16 +1,15 @@
 import type { z } from 'zod';
 import type { Catalog } from '../domain/catalog';
 import { trackingPurposeOf } from '../domain/catalog';
-import { normalizeContactPoint } from '../domain/contact-point';
+import type { ContactPointParser } from '../domain/contact-point';
 import { evaluateMessage, evaluateTracking, type ContactPointConsent } from '../domain/evaluate';
 import { enforcementOn, type Audience, type Channel, type ContactFlags } from '../domain/model';
 import { NotFoundError, ValidationError } from '../errors';
-import { effectiveLinkTarget, linkTarget, type LinkTargetRef } from '../links/link-target';
-import type { LinkKey } from '../links/link-token';
+import { effectiveLinkTarget, linkTarget, type LinkTargetRef } from '../domain/link-target';
 import type { ContactView, ContactViewBody } from '../api/admin/admin.schemas';
 import type { CheckBody, contactabilitySchema, decisionSchema } from '../api/check/check.schemas';
 import type { LinkSet } from '../api/links/links.schemas';
-import type { ContactPoint } from '../storage/consent-store';
+import type { ContactPoint } from '../domain/contact-point';
 import type { CatalogService } from './catalog-service';
 import type { ConsentService } from './consent-service';
 
@@ -27,15 +26,15 @@ export interface ContactabilityQuery {
 
 /** Makes the links of a sent message (the link service), so a check can hand them back. */
 export interface LinkMaker {
-  signingKey(): Promise<LinkKey>;
-  linkSet(contactPoint: ContactPoint, target: LinkTargetRef, key: LinkKey, baseUrl: string): LinkSet;
+  /** Makes link sets on `baseUrl` (with the signing key read once for the whole batch). */
+  linkFactory(baseUrl: string): Promise<(contactPoint: ContactPoint, target: LinkTargetRef) => LinkSet>;
 }
 
 export class CheckService {
   constructor(
     private readonly consents: ConsentService,
     private readonly catalog: CatalogService,
-    private readonly defaultRegion: string,
+    private readonly parser: ContactPointParser,
     private readonly links?: LinkMaker,
   ) {}
 
@@ -57,7 +56,7 @@ export class CheckService {
     // Messages to one contact point share its read: one entry per distinct (channel, address).
     const reads = new Map<string, { contactPoint: ContactPoint; consent: ContactPointConsent }>();
     const keys = messages.map((m) => {
-      const normalized = normalizeContactPoint(m.channel, m.contactPoint, this.defaultRegion);
+      const normalized = this.parser.parse(m.channel, m.contactPoint);
       if (!normalized.ok) return null;
       const key = `${m.channel}\u0000${normalized.address}`;
       if (!reads.has(key))
@@ -74,19 +73,19 @@ export class CheckService {
 
     const wantsLinks =
       this.links && asOf === undefined && baseUrl !== undefined && messages.some((m) => m.links === true);
-    const signingKey = wantsLinks ? await this.links!.signingKey() : undefined;
+    const linkSet = wantsLinks ? await this.links!.linkFactory(baseUrl!) : undefined;
     return messages.map((message, i) => {
       const key = keys[i];
       const read = key ? reads.get(key) : undefined;
       const evaluation = evaluateMessage(message, catalog, read?.consent ?? null, at);
       const decision: Decision = { messageId: message.messageId, ...evaluation };
-      if (signingKey && message.links === true && evaluation.decision === 'sent' && read) {
+      if (linkSet && message.links === true && evaluation.decision === 'sent' && read) {
         // A sent message names a known profile and purpose (and topic), so its target resolves.
         const named = linkTarget(catalog, message, () => undefined);
         // A purpose sent whatever consent says (enforcement disabled) gets the profile's links: an
         // unsubscribe from it would stop nothing.
         const target = named && effectiveLinkTarget(named, message.channel);
-        if (target) decision.links = this.links!.linkSet(read.contactPoint, target, signingKey, baseUrl!);
+        if (target) decision.links = linkSet(read.contactPoint, target);
       }
       return decision;
     });
@@ -103,9 +102,7 @@ export class CheckService {
       body.profileId === undefined ? [...catalog.profiles.values()] : [catalog.profiles.get(body.profileId)];
     if (profiles.some((p) => p === undefined))
       throw new NotFoundError(`There is no profile "${body.profileId}".`);
-    const normalized = body.contactPoints.map((cp) =>
-      normalizeContactPoint(cp.channel, cp.contactPoint, this.defaultRegion),
-    );
+    const normalized = body.contactPoints.map((cp) => this.parser.parse(cp.channel, cp.contactPoint));
     const distinct = new Map<string, ContactPoint>();
     normalized.forEach((n) => {
       if (n.ok) distinct.set(`${n.channel}\u0000${n.address}`, { channel: n.channel, address: n.address });

@@ -4,7 +4,7 @@ import { ValidationError } from '../errors';
 import type { ConsentRecord } from '../api/common/common.schemas';
 import type { ConsentStore } from '../storage/consent-store';
 import type { CatalogService } from './catalog-service';
-import { toApiRecord } from './consent-service';
+import { toApiRecord } from './api-record';
 
 export interface RecordFilters {
   channel?: Channel;

@@ -1,5 +1,5 @@
 import type { Catalog } from '../domain/catalog';
-import { normalizeContactPoint } from '../domain/contact-point';
+import type { ContactPointParser } from '../domain/contact-point';
 import type { Profile } from '../domain/model';
 import type { ConsentRecordInput } from '../api/consents/consents.schemas';
 import type { KeywordMatch } from './keywords';
@@ -23,12 +23,12 @@ export interface InboundText {
  * looks up. Providers send international numbers, some without the `+` (`447911123456`): when the
  * digits are no valid national number but are a valid international one, that reading is taken.
  */
-export function phoneNumberOf(raw: string, defaultRegion: string): string | undefined {
-  const read = normalizeContactPoint('sms', raw, defaultRegion);
+export function phoneNumberOf(raw: string, parser: ContactPointParser): string | undefined {
+  const read = parser.parse('sms', raw);
   if (read.ok) return read.address;
   const digits = raw.trim();
   if (!/^[1-9]\d{6,14}$/.test(digits)) return undefined;
-  const international = normalizeContactPoint('sms', `+${digits}`, defaultRegion);
+  const international = parser.parse('sms', `+${digits}`);
   return international.ok ? international.address : undefined;
 }
 
@@ -56,11 +56,11 @@ export function profilesForKeyword(catalog: Catalog, to: string | undefined, mat
 export function keywordRecords(
   catalog: Catalog,
   text: { sender: string; to: string; match: KeywordMatch; capturedAt?: string },
-  defaultRegion: string,
+  parser: ContactPointParser,
 ): ConsentRecordInput[] {
   if (text.match.action === 'help') return [];
   const value = text.match.action === 'optOut' ? 'optedOut' : 'optedIn';
-  const to = phoneNumberOf(text.to, defaultRegion);
+  const to = phoneNumberOf(text.to, parser);
   // Short codes and sender ids are no phone numbers, yet worth naming; anything else is not kept.
   const shown = to ?? (/^[0-9A-Za-z]{1,16}$/.test(text.to.trim()) ? text.to.trim() : 'another number');
   // The same description for the same keyword to the same number: a repeated delivery is `unchanged`.

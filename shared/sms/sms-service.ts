@@ -1,3 +1,4 @@
+import type { ContactPointParser } from '../domain/contact-point';
 import { mapLimit } from '../utils/map-limit';
 import type { UpsertResult } from '../api/common/common.schemas';
 import type { CatalogService } from '../services/catalog-service';
@@ -6,7 +7,7 @@ import { keywordRecords, phoneNumberOf, type InboundText } from './inbound';
 import { resolveKeyword, type KeywordMatch } from './keywords';
 
 export interface SmsServiceOptions {
-  defaultRegion: string;
+  parser: ContactPointParser;
   concurrency: number;
   clock?: () => Date;
 }
@@ -35,7 +36,7 @@ export class SmsService {
    * so all of it commits together on that contact point (history, `unchanged`, `stale`).
    */
   async receive(text: InboundText, actor: string): Promise<TextOutcome> {
-    const sender = phoneNumberOf(text.from, this.options.defaultRegion);
+    const sender = phoneNumberOf(text.from, this.options.parser);
     if (sender === undefined) return { kind: 'ignored' };
     const match = resolveKeyword(text.message, text.optOutType);
     if (!match || match.action === 'help') return { kind: 'unchanged', match };
@@ -43,7 +44,7 @@ export class SmsService {
     const records = keywordRecords(
       await this.catalog.current(),
       { sender, to: text.to, match, ...(capturedAt !== undefined ? { capturedAt } : {}) },
-      this.options.defaultRegion,
+      this.options.parser,
     );
     if (records.length === 0) return { kind: 'applied', match, results: [] };
     return {
@@ -62,7 +63,7 @@ export class SmsService {
     const bySender = new Map<string, InboundText[]>();
     let ignored = 0;
     for (const text of texts) {
-      const sender = phoneNumberOf(text.from, this.options.defaultRegion);
+      const sender = phoneNumberOf(text.from, this.options.parser);
       if (sender === undefined) {
         ignored++;
         continue;

@@ -2,10 +2,16 @@ import { odata, type TableClient, type TableEntityResult, type TransactionAction
 import { DEFAULT_PROFILE } from '../domain/catalog';
 import { DEFAULT_SETTINGS, type Profile, type Settings } from '../domain/model';
 import { CapacityError, StorageContentionError } from '../errors';
-import type { LinkKey } from '../links/link-token';
-import { WriteConflict } from './consent-store';
-import { asciiJson, ensureTable, fromChunks, once, storageCall, toChunks } from './tables';
+import { WriteConflict } from './write-conflict';
+import { asciiJson, fromChunks, toChunks } from './chunks';
+import { ensureTable, once, storageCall } from './storage-call';
 import { submitTransaction } from './table-transaction';
+
+/** A secret that signs links, with the id tokens name it by (rotation). */
+export interface SigningKey {
+  id: string;
+  secret: string;
+}
 
 export interface StoredProfiles {
   profiles: Profile[];
@@ -31,7 +37,7 @@ export interface CatalogStore {
   /** The settings in effect at `at` (epoch ms): the defaults before the first change. */
   settingsAsOf(at: number): Promise<Settings>;
   /** The link signing key kept here: `generated` is stored unless one already is, and the stored one returned. */
-  linkKey(generated: LinkKey): Promise<LinkKey>;
+  linkKey(generated: SigningKey): Promise<SigningKey>;
 }
 
 const PARTITION = 'config';
@@ -170,7 +176,7 @@ export class TableCatalogStore implements CatalogStore {
     };
   }
 
-  async linkKey(generated: LinkKey): Promise<LinkKey> {
+  async linkKey(generated: SigningKey): Promise<SigningKey> {
     // A create: the first instance to get here decides, every other one reads what it stored.
     await storageCall(
       async () => {

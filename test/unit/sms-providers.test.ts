@@ -8,7 +8,10 @@ import type { Profile } from '../../shared/domain/model';
 import { ValidationError } from '../../shared/errors';
 import { SMS_RECEIVED, SUBSCRIPTION_VALIDATION } from '../../shared/api/sms/sms.schemas';
 import { parseAcsDelivery } from '../../shared/sms/event-grid';
+import { contactPointParser } from '../../shared/domain/contact-point';
 import { keywordRecords, phoneNumberOf, profilesForKeyword } from '../../shared/sms/inbound';
+
+const US = contactPointParser('US');
 import { pathAndQuery, signedUrls, twilioSignature, verifyTwilioSignature } from '../../shared/sms/twilio';
 
 // The example in Twilio's request validation documentation, as its helper libraries test it.
@@ -91,18 +94,18 @@ describe('TWILIO_AUTH_TOKEN', () => {
 
 describe('phone numbers from providers', () => {
   it('reads E.164 and national numbers as every sms contact point is read', () => {
-    expect(phoneNumberOf('+14255550100', 'US')).toBe('+14255550100');
-    expect(phoneNumberOf(' +1 (425) 555-0100 ', 'US')).toBe('+14255550100');
-    expect(phoneNumberOf('4255550100', 'US')).toBe('+14255550100');
-    expect(phoneNumberOf('14255550100', 'US')).toBe('+14255550100');
-    expect(phoneNumberOf('+447911123456', 'US')).toBe('+447911123456');
+    expect(phoneNumberOf('+14255550100', US)).toBe('+14255550100');
+    expect(phoneNumberOf(' +1 (425) 555-0100 ', US)).toBe('+14255550100');
+    expect(phoneNumberOf('4255550100', US)).toBe('+14255550100');
+    expect(phoneNumberOf('14255550100', US)).toBe('+14255550100');
+    expect(phoneNumberOf('+447911123456', US)).toBe('+447911123456');
   });
 
   it('takes digits without + as international when they are no valid national number', () => {
-    expect(phoneNumberOf('447911123456', 'US')).toBe('+447911123456');
-    expect(phoneNumberOf('33612345678', 'US')).toBe('+33612345678');
+    expect(phoneNumberOf('447911123456', US)).toBe('+447911123456');
+    expect(phoneNumberOf('33612345678', US)).toBe('+33612345678');
     // A valid national reading wins: the same spelling always finds the same contact point.
-    expect(phoneNumberOf('2065550100', 'US')).toBe('+12065550100');
+    expect(phoneNumberOf('2065550100', US)).toBe('+12065550100');
   });
 
   it('finds no number in short codes, sender ids, text and extensions', () => {
@@ -118,7 +121,7 @@ describe('phone numbers from providers', () => {
       '+14255550100 x1',
       '0',
     ]) {
-      expect(phoneNumberOf(raw, 'US'), raw).toBeUndefined();
+      expect(phoneNumberOf(raw, US), raw).toBeUndefined();
     }
   });
 });
@@ -160,7 +163,7 @@ describe('which purposes a keyword acts on', () => {
     const claimed = keywordRecords(
       catalog,
       { sender: '+14255550123', to: '+1 425 555 0199', match: stop },
-      'US',
+      US,
     );
     expect(claimed.map((r) => [r.purposeId, r.value])).toEqual([
       ['b-news', 'optedOut'],
@@ -178,11 +181,11 @@ describe('which purposes a keyword acts on', () => {
       status: 'active',
     });
     const start = { keyword: 'UNSTOP', action: 'optIn' } as const;
-    expect(keywordRecords(catalog, { sender: '+14255550123', to: '12345', match: start }, 'US')).toEqual([]);
+    expect(keywordRecords(catalog, { sender: '+14255550123', to: '12345', match: start }, US)).toEqual([]);
     const unclaimedStop = keywordRecords(
       catalog,
       { sender: '+14255550123', to: '12345', match: stop, capturedAt: '2026-01-01T00:00:00Z' },
-      'US',
+      US,
     );
     expect(unclaimedStop.map((r) => [r.purposeId, r.value])).toEqual([
       ['commercial', 'optedOut'],
@@ -198,7 +201,7 @@ describe('which purposes a keyword acts on', () => {
     const claimedStart = keywordRecords(
       catalog,
       { sender: '+14255550123', to: '+14255550199', match: start },
-      'US',
+      US,
     );
     expect(claimedStart.map((r) => [r.purposeId, r.value])).toEqual([
       ['b-news', 'optedIn'],
@@ -206,11 +209,11 @@ describe('which purposes a keyword acts on', () => {
       ['b-orders', 'optedIn'],
     ]);
     expect(
-      keywordRecords(catalog, { sender: '+14255550123', to: '<script>', match: stop }, 'US')[0]!
+      keywordRecords(catalog, { sender: '+14255550123', to: '<script>', match: stop }, US)[0]!
         .reasonDescription,
     ).toBe('STOP texted to another number');
     expect(
-      keywordRecords(catalog, { sender: '+1', to: '', match: { keyword: 'HELP', action: 'help' } }, 'US'),
+      keywordRecords(catalog, { sender: '+1', to: '', match: { keyword: 'HELP', action: 'help' } }, US),
     ).toEqual([]);
   });
 });

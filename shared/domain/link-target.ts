@@ -1,5 +1,5 @@
-import type { Catalog } from '../domain/catalog';
-import { enforcementOn, type Channel, type Profile, type Purpose, type Topic } from '../domain/model';
+import type { Catalog } from './catalog';
+import { enforcementOn, type Channel, type Profile, type Purpose, type Topic } from './model';
 
 /** What a link may name: a profile, and optionally one of its sendable purposes or their topics. */
 export interface LinkTargetRef {

@@ -1,0 +1,152 @@
+import { deflateRawSync, inflateRawSync } from 'node:zlib';
+import type { TableEntity, TableEntityResult } from '@azure/data-tables';
+import type { ContactPoint } from '../domain/contact-point';
+import type { PendingConfirmation, Source, StoredConsent } from '../domain/model';
+import { CapacityError, ValidationError } from '../errors';
+import {
+  asciiJson,
+  BINARY_CHUNK_BYTES,
+  fromBinaryChunks,
+  fromChunks,
+  toBinaryChunks,
+  toChunks,
+} from './chunks';
+import type { ContactPointState, HistoryEntry, NextState } from './consent-store';
+import { contactPointKey, historyRowKey, STATE_ROW_KEY } from './keys';
+
+/*
+ * How a contact point is stored, apart from the client that stores it: pure conversions between
+ * the service's state and Table Storage entities, unit-tested without a store.
+ *
+ * One partition per contact point: the state entity (every record, read with one point read) and
+ * one history entity per commit, holding all of that commit's entries (compressed), so whatever a
+ * request changes on a contact point is one transaction however many records it names.
+ */
+
+export type Entity = TableEntity<Record<string, unknown>>;
+
+// A state entity may hold up to 1 MiB; we stop well short so Azure, Cosmos DB and Azurite all agree.
+const MAX_STATE_CHARS = 400_000;
+/** 14 binary chunks of 64 KiB keep a history entity well under 1 MiB. */
+const MAX_HISTORY_CHUNKS = 14;
+const TOKEN_PATTERN = /^h\d{16}$/;
+
+/** What a contact point holds before its first commit. */
+export function emptyState(): ContactPointState {
+  return {
+    records: new Map(),
+    seen: new Map(),
+    pending: new Map(),
+    events: new Map(),
+    sequence: 0,
+    feedAt: 0,
+    etag: null,
+  };
+}
+
+const mapJson = (map: ReadonlyMap<string, unknown>) =>
+  map.size === 0 ? '' : asciiJson(Object.fromEntries(map));
+const parsed = <T>(json: string): Record<string, T> =>
+  json === '' ? {} : (JSON.parse(json) as Record<string, T>);
+
+/**
+ * The state entity a commit stores, its sequence set when the commit writes history (the feed
+ * position and head are set when it is sent); a CapacityError if it would not fit.
+ */
+export function stateEntityOf(contactPoint: ContactPoint, next: NextState, lastSequence?: number): Entity {
+  const records = asciiJson(Object.fromEntries(next.records));
+  const seen = mapJson(next.seen);
+  const pending = mapJson(next.pending);
+  const events = mapJson(next.events);
+  if (records.length + seen.length + pending.length + events.length > MAX_STATE_CHARS) {
+    throw new CapacityError('This contact point would hold more consent records than the store allows.');
+  }
+  return {
+    partitionKey: contactPointKey(contactPoint.channel, contactPoint.address),
+    rowKey: STATE_ROW_KEY,
+    channel: contactPoint.channel,
+    address: contactPoint.address,
+    ...(lastSequence !== undefined ? { sequence: lastSequence } : {}),
+    ...toChunks(records, 'r'),
+    ...(seen === '' ? {} : toChunks(seen, 'm')),
+    ...(pending === '' ? {} : toChunks(pending, 'q')),
+    ...(events === '' ? {} : toChunks(events, 'e')),
+  };
+}
+
+/** The history entity of one commit: its entries compressed, keyed by its first sequence; a CapacityError if too large. */
+export function historyEntityOf(
+  partitionKey: string,
+  entries: readonly HistoryEntry[],
+  commit: string,
+): Entity {
+  const packed = deflateRawSync(Buffer.from(asciiJson(entries), 'utf8'));
+  if (packed.length > BINARY_CHUNK_BYTES * MAX_HISTORY_CHUNKS) {
+    throw new CapacityError('One request changes more on this contact point than one commit can hold.');
+  }
+  const last = entries[entries.length - 1]!;
+  return {
+    partitionKey,
+    rowKey: historyRowKey(entries[0]!.sequence),
+    commit,
+    first: entries[0]!.sequence,
+    count: entries.length,
+    at: last.at,
+    actor: last.actor,
+    ...toBinaryChunks(packed, 'z'),
+  };
+}
+
+/** A stored state entity as the service's state. */
+export function stateOf(entity: TableEntityResult<Record<string, unknown>>): ContactPointState {
+  return {
+    records: new Map(Object.entries(parsed<StoredConsent>(fromChunks(entity, 'r')))),
+    seen: new Map(Object.entries(parsed<string>(fromChunks(entity, 'm')))),
+    pending: new Map(Object.entries(parsed<PendingConfirmation>(fromChunks(entity, 'q')))),
+    events: new Map(Object.entries(parsed<string>(fromChunks(entity, 'e')))),
+    sequence: Number(entity.sequence ?? 0),
+    ...(typeof entity.head === 'number' ? { head: entity.head } : {}),
+    feedAt: typeof entity.feedAt === 'number' ? entity.feedAt : 0,
+    etag: entity.etag,
+  };
+}
+
+/** The records of a state entity alone (what a scan reads). */
+export function recordsOf(entity: Record<string, unknown>): Map<string, StoredConsent> {
+  return new Map(Object.entries(parsed<StoredConsent>(fromChunks(entity, 'r'))));
+}
+
+/** The entries of one history entity, newest first (single-entry entities are an older layout). */
+export function entriesOf(entity: Record<string, unknown>): HistoryEntry[] {
+  if (entity.z0 instanceof Uint8Array) {
+    const entries = JSON.parse(inflateRawSync(fromBinaryChunks(entity, 'z')).toString('utf8'));
+    return (entries as HistoryEntry[]).reverse();
+  }
+  const before = entity.before as string;
+  return [
+    {
+      sequence: Number(entity.sequence),
+      at: entity.at as string,
+      actor: entity.actor as string,
+      purposeId: entity.purposeId as string,
+      ...(typeof entity.topicId === 'string' ? { topicId: entity.topicId } : {}),
+      source: entity.source as Source,
+      before: before === '' ? null : (JSON.parse(before) as StoredConsent),
+      after: JSON.parse(entity.after as string) as StoredConsent,
+    },
+  ];
+}
+
+export function encodeContinuationToken(rowKey: string): string {
+  return Buffer.from(rowKey, 'utf8').toString('base64url');
+}
+
+export function decodeContinuationToken(token: string): string {
+  const rowKey = Buffer.from(token, 'base64url').toString('utf8');
+  if (!TOKEN_PATTERN.test(rowKey)) {
+    throw new ValidationError('The continuation token is not valid.', [
+      { path: 'continuationToken', message: 'not a token this service issued' },
+    ]);
+  }
+  return rowKey;
+}
