@@ -30,7 +30,12 @@ export function assetFiles(root: string): string[] {
       const path = join(dir, entry.name);
       if (entry.isDirectory()) {
         if (!/^(test|tests|__tests__|fixtures|__fixtures__|node_modules)$/.test(entry.name)) walk(path);
-      } else if (!/\.(ts|mts|cts|map)$/.test(entry.name) && !/\.(test|spec)\./.test(entry.name)) {
+      } else if (
+        // Code is bundled; manuals (README.md) and compiler settings are for people, not the app.
+        !/\.(ts|mts|cts|map|md)$/.test(entry.name) &&
+        !/^tsconfig.*\.json$/.test(entry.name) &&
+        !/\.(test|spec)\./.test(entry.name)
+      ) {
         found.push(relative(root, path).split(sep).join('/'));
       }
     }

@@ -54,6 +54,8 @@ describe('the deployment package', () => {
     expect(entries).toEqual(
       ['host.json', 'package.json', PACKAGE_MAIN, NOTICES, ...assetFiles(projectRoot)].sort(),
     );
+    // The manuals beside the code stay in the repository.
+    expect(entries.filter((e) => /\.md$/i.test(e))).toEqual([]);
     expect(readFileSync(join(app, 'host.json'), 'utf8')).toBe(
       readFileSync(join(projectRoot, 'host.json'), 'utf8'),
     );
