@@ -6,7 +6,7 @@ import { CONSENT_SET } from '../shared/dataverse/entities';
 import { parsePrefer, parseQueryOptions, parseResourcePath } from '../shared/dataverse/request';
 import { odataJson } from '../shared/dataverse/responses';
 import { ServiceError } from '../shared/errors';
-import { actorOf, register } from '../shared/http';
+import { register } from '../shared/http';
 import { publicBaseUrl } from '../shared/public-url';
 import { getServices } from '../shared/runtime';
 
@@ -21,7 +21,8 @@ function rowUrl(request: HttpRequest, id: string): string {
 }
 
 /** GET a collection (with $filter, $select, $top, paging) or one row. */
-register(operations.dataverseGet, async ({ params, request }) => {
+register(operations.dataverseGet, async ({ params, caller, request }) => {
+  const scope = caller.scope('Consent.Read');
   const { set, id } = parseResourcePath(params.path);
   const options = parseQueryOptions(request);
   const select = parseSelect(set, options.select);
@@ -30,17 +31,20 @@ register(operations.dataverseGet, async ({ params, request }) => {
   if (id !== undefined) {
     return odataJson(200, {
       '@odata.context': `${context}/$entity`,
-      ...(await dataverse.row(set, id, select)),
+      ...(await dataverse.row(set, id, select, scope)),
     });
   }
   const prefer = parsePrefer(request);
   const { select: _text, ...query } = options;
-  const page = await dataverse.collection({
-    set,
-    ...query,
-    ...(select ? { select } : {}),
-    maxPageSize: prefer.maxPageSize,
-  });
+  const page = await dataverse.collection(
+    {
+      set,
+      ...query,
+      ...(select ? { select } : {}),
+      maxPageSize: prefer.maxPageSize,
+    },
+    scope,
+  );
   let nextLink: string | undefined;
   if (page.skipToken !== undefined) {
     const next = new URL(request.url);
@@ -58,17 +62,17 @@ register(operations.dataverseGet, async ({ params, request }) => {
 });
 
 /** POST a consent row: 204 with OData-EntityId, or 201 and the row with Prefer: return=representation. */
-register(operations.dataverseCreate, async ({ params, body, request }) => {
+register(operations.dataverseCreate, async ({ params, body, caller, request }) => {
   const { set, id } = parseResourcePath(params.path);
   if (set !== CONSENT_SET || id !== undefined) {
     throw new ServiceError('method-not-allowed', `Creating rows of ${set} this way is not supported.`);
   }
-  const written = await getServices().dataverse.create(body, actorOf(request));
+  const written = await getServices().dataverse.create(body, caller, caller.scope('Consent.Write'));
   return writtenResponse(request, written, 201);
 });
 
 /** PATCH a consent row: 204, or 200 and the row; If-Match W/"<version>" that no longer matches is 412. */
-register(operations.dataverseUpdate, async ({ params, body, request }) => {
+register(operations.dataverseUpdate, async ({ params, body, caller, request }) => {
   const { set, id } = parseResourcePath(params.path);
   if (set !== CONSENT_SET || id === undefined) {
     throw new ServiceError('method-not-allowed', `Updating ${set} this way is not supported.`);
@@ -82,7 +86,8 @@ register(operations.dataverseUpdate, async ({ params, body, request }) => {
       ...(ifMatch !== null ? { ifMatch } : {}),
       ...(ifNoneMatch !== null ? { ifNoneMatch } : {}),
     },
-    actorOf(request),
+    caller,
+    caller.scope('Consent.Write'),
   );
   return writtenResponse(request, written, 200);
 });

@@ -1,11 +1,18 @@
 import { operations } from '../shared/api';
-import { actorOf, json, register } from '../shared/http';
+import { json, register } from '../shared/http';
 import { getServices } from '../shared/runtime';
+import { requireScope } from '../shared/services/profile-scope';
 
-register(operations.getPreferenceCenter, async ({ query }) =>
-  json(await getServices().centers.preferencePrefill(query)),
-);
+register(operations.getPreferenceCenter, async ({ query, caller }) => {
+  requireScope(caller.scope('Consent.Read'), 'Consent.Read', [
+    { path: 'profileId', profileId: query.profileId, known: true },
+  ]);
+  return json(await getServices().centers.preferencePrefill(query));
+});
 
-register(operations.submitPreferenceCenter, async ({ body, request }) =>
-  json({ results: await getServices().centers.preferenceSubmit(body, actorOf(request)) }),
-);
+register(operations.submitPreferenceCenter, async ({ body, caller }) => {
+  requireScope(caller.scope('Consent.Write'), 'Consent.Write', [
+    { path: 'profileId', profileId: body.profileId, known: true },
+  ]);
+  return json({ results: await getServices().centers.preferenceSubmit(body, caller) });
+});

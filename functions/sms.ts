@@ -13,10 +13,12 @@ register(operations.smsTwilio, async ({ request }) => {
   return { status: 200, headers: { 'content-type': 'text/xml' }, body: EMPTY_TWIML };
 });
 
-register(operations.smsAcs, async ({ request }) => {
+register(operations.smsAcs, async ({ request, caller }) => {
   const delivery = await readAcsDelivery(request);
   if (delivery.kind === 'validation') return json({ validationResponse: delivery.validationCode });
-  const processed = await getServices().sms.receiveAll(delivery.texts, 'sms-acs');
+  // The delivering identity (Event Grid's, under entra) vouches for the provider's actor.
+  const actor = { name: 'sms-acs', ...(caller.id !== undefined ? { id: caller.id } : {}) };
+  const processed = await getServices().sms.receiveAll(delivery.texts, actor, caller.scope('Consent.Write'));
   return json({ processed, ...(delivery.rejected.length > 0 ? { rejected: delivery.rejected } : {}) });
 });
 

@@ -146,6 +146,30 @@ const configSchema = z.object({
   LOCAL_CLOCK_OFFSET_MS: z.coerce.number().int().min(-315_360_000_000).max(315_360_000_000).default(0),
   /** Set by tools that start the local host: exit when the parent closes our stdin. */
   EXIT_WITH_STDIN: z.stringbool().default(false),
+  /**
+   * Who may call the key routes: `keys` (function keys, the host checks them) or `entra` (Microsoft
+   * Entra ID bearer tokens, or App Service's principal, with app roles, checked by the service).
+   */
+  AUTH_MODE: z.enum(['keys', 'entra']).default('keys'),
+  /** The token issuer, e.g. `https://login.microsoftonline.com/<tenant>/v2.0` (entra). */
+  AUTH_ISSUER: z
+    .url({ protocol: /^https?$/ })
+    .transform((url) => url.replace(/\/+$/, ''))
+    .optional(),
+  /** The accepted audiences (`api://<app id>`, the app id), separated by commas (entra). */
+  AUTH_AUDIENCE: z
+    .string()
+    .transform((list) =>
+      list
+        .split(',')
+        .map((a) => a.trim())
+        .filter((a) => a !== ''),
+    )
+    .optional(),
+  /** Where the issuer's signing keys are; default: the `jwks_uri` of its discovery document. */
+  AUTH_JWKS_URI: z.url({ protocol: /^https?$/ }).optional(),
+  /** An unknown signing key (`kid`) makes the service fetch the issuer's keys again at most this often. */
+  AUTH_KEY_REFETCH_SECONDS: intSetting(30, 1, 3600),
 });
 
 /** The shortest commit deadline that outlasts every try of a commit request, and the marker budget. */
@@ -257,8 +281,34 @@ function consentStorageOf(settings: Settings): StorageConnection {
 
 const DEVELOPMENT_STORAGE_SETTING = 'UseDevelopmentStorage=true';
 
+/** An http URL is for local testing only: tokens and keys travel over TLS everywhere else. */
+const loopbackOnly = (url: string) => {
+  const { protocol, hostname } = new URL(url);
+  return protocol === 'https:' || ['127.0.0.1', 'localhost', '[::1]'].includes(hostname);
+};
+
+function authIssues(config: z.infer<typeof configSchema>): Array<{ path: string; message: string }> {
+  const issues: Array<{ path: string; message: string }> = [];
+  if (config.AUTH_MODE !== 'entra') return issues;
+  if (config.AUTH_ISSUER === undefined)
+    issues.push({ path: 'AUTH_ISSUER', message: 'is required with AUTH_MODE=entra (the token issuer URL)' });
+  if (!config.AUTH_AUDIENCE?.length)
+    issues.push({
+      path: 'AUTH_AUDIENCE',
+      message: 'is required with AUTH_MODE=entra (the accepted audiences)',
+    });
+  for (const name of ['AUTH_ISSUER', 'AUTH_JWKS_URI'] as const) {
+    const url = config[name];
+    if (url !== undefined && !loopbackOnly(url))
+      issues.push({ path: name, message: 'must be https (http only on a loopback address, for testing)' });
+  }
+  return issues;
+}
+
 const checkedConfigSchema = configSchema
   .superRefine((config, ctx) => {
+    for (const { path, message } of authIssues(config))
+      ctx.addIssue({ code: 'custom', path: [path], message });
     if (config.CHANGE_FEED_COMMIT_DEADLINE_SECONDS * 1000 < minimumCommitDeadlineMs(config)) {
       ctx.addIssue({
         code: 'custom',

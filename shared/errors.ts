@@ -1,6 +1,8 @@
 /** One error family for the whole service. Codes are stable strings; HTTP is decided in `problem.ts`. */
 export type ErrorCode =
   | 'validation-failed'
+  | 'unauthenticated'
+  | 'identity-unavailable'
   | 'malformed-json'
   | 'forbidden'
   | 'unsupported-media-type'
@@ -38,10 +40,10 @@ export class ValidationError extends ServiceError {
   }
 }
 
-/** The request is not from whom it claims (a webhook signature that does not verify). */
+/** The request is not from whom it claims (a webhook signature), or its caller may not do this. */
 export class ForbiddenError extends ServiceError {
-  constructor(message: string) {
-    super('forbidden', message);
+  constructor(message: string, details: ErrorDetail[] = []) {
+    super('forbidden', message, details);
   }
 }
 
@@ -88,5 +90,25 @@ export class GoneError extends ServiceError {
 export class PreconditionFailedError extends ServiceError {
   constructor(message = 'The record changed since that version was read.') {
     super('precondition-failed', message);
+  }
+}
+
+/**
+ * No credential, or one that does not verify (AUTH_MODE=entra): 401 with a Bearer challenge, its
+ * `error` the standard code when a token was given, never which check failed.
+ */
+export class UnauthenticatedError extends ServiceError {
+  constructor(readonly challenge?: 'invalid_token') {
+    super(
+      'unauthenticated',
+      challenge ? 'The access token is not valid.' : 'Send an access token: Authorization: Bearer <token>.',
+    );
+  }
+}
+
+/** The identity provider's keys cannot be read right now: nothing is authorized on a guess. */
+export class IdentityUnavailableError extends ServiceError {
+  constructor() {
+    super('identity-unavailable', 'The identity provider cannot be reached right now.');
   }
 }

@@ -35,6 +35,7 @@ export default tseslint.config(
 function layers() {
   const above = {
     domain: [
+      'auth',
       'storage',
       'services',
       'links',
@@ -48,6 +49,7 @@ function layers() {
       'config',
     ],
     utils: [
+      'auth',
       'domain',
       'storage',
       'services',
@@ -60,14 +62,27 @@ function layers() {
       'api',
       'config',
     ],
-    api: ['storage', 'services', 'links', 'feed', 'dataverse', 'sms', 'web', 'http', 'utils', 'config'],
-    storage: ['services', 'links', 'feed', 'dataverse', 'sms', 'web', 'http', 'api'],
-    services: ['links', 'feed', 'dataverse', 'sms', 'web', 'http'],
-    web: ['storage', 'services', 'links', 'feed', 'dataverse', 'sms', 'http', 'api'],
-    links: ['feed', 'dataverse', 'sms', 'http'],
-    feed: ['links', 'dataverse', 'sms', 'web', 'http'],
-    dataverse: ['links', 'feed', 'sms', 'web', 'http'],
-    sms: ['links', 'feed', 'dataverse', 'web', 'http'],
+    api: [
+      'auth',
+      'storage',
+      'services',
+      'links',
+      'feed',
+      'dataverse',
+      'sms',
+      'web',
+      'http',
+      'utils',
+      'config',
+    ],
+    storage: ['auth', 'services', 'links', 'feed', 'dataverse', 'sms', 'web', 'http', 'api'],
+    services: ['auth', 'links', 'feed', 'dataverse', 'sms', 'web', 'http'],
+    web: ['auth', 'storage', 'services', 'links', 'feed', 'dataverse', 'sms', 'http', 'api'],
+    links: ['auth', 'feed', 'dataverse', 'sms', 'http'],
+    feed: ['auth', 'links', 'dataverse', 'sms', 'web', 'http'],
+    dataverse: ['auth', 'links', 'feed', 'sms', 'web', 'http'],
+    sms: ['auth', 'links', 'feed', 'dataverse', 'web', 'http'],
+    auth: ['storage', 'services', 'links', 'feed', 'dataverse', 'sms', 'web', 'http', 'api'],
     http: [],
   };
   const tools = ['runtime', 'local-host', 'cli'];

@@ -1,3 +1,4 @@
+import type { Actor, ProfileScope } from '../domain/access';
 import type { Catalog } from '../domain/catalog';
 import type { ContactPointParser } from '../domain/contact-point';
 import { CHANNELS, type Channel } from '../domain/model';
@@ -6,6 +7,7 @@ import type { ConsentRecord } from '../api/common/common.schemas';
 import type { CatalogService } from '../services/catalog-service';
 import type { ConsentListService } from '../services/consent-list';
 import { toApiRecord } from '../services/api-record';
+import { profileOf, reaches } from '../services/profile-scope';
 import type { ConsentService } from '../services/consent-service';
 import type { ConsentStore } from '../storage/consent-store';
 import { contactKeyOfRecordId, recordId } from '../storage/record-ids';
@@ -100,7 +102,8 @@ export class DataverseService {
 
   private readonly writer: DataverseRowWriter;
 
-  async collection(query: CollectionQuery): Promise<CollectionPage> {
+  /** A collection, holding only what `scope` reaches (a scoped reader sees its profiles' rows). */
+  async collection(query: CollectionQuery, scope: ProfileScope = 'all'): Promise<CollectionPage> {
     const spec = SETS[query.set]!;
     const filter = query.filter === undefined ? undefined : parseFilter(query.filter, spec.columns);
     const catalog = await this.catalog.current();
@@ -108,16 +111,18 @@ export class DataverseService {
     const select = (row: Row) => selectColumns(row, query.select, spec.id);
     if (top === 0) return { rows: [] };
     if (query.set !== CONSENT_SET) {
-      const rows = this.catalogRows(query.set, catalog).filter(
+      const rows = this.catalogRows(query.set, catalog, scope).filter(
         (row) => !filter || evaluateFilter(filter, filterRow(row, spec.columns)),
       );
       return pageOfRows(rows, spec.id, query, top, select);
     }
+    const reached = (record: ConsentRecord) =>
+      reaches(scope, profileOf(catalog, record.purposeId, record.topicId));
     const matches = (row: Row) =>
       !filter || evaluateFilter(filter, filterRow(row, CONSENT_COLUMNS), this.addressEquality());
     const pinned = filter ? this.pinnedContactPoints(filter) : undefined;
     if (pinned) {
-      const rows = (await this.rowsOf(pinned, catalog)).filter(matches);
+      const rows = (await this.rowsOf(pinned, catalog, reached)).filter(matches);
       return pageOfRows(rows, spec.id, query, top, select);
     }
     if (query.skipToken?.startsWith(ROW_TOKEN)) throw badSkipToken();
@@ -129,7 +134,10 @@ export class DataverseService {
     do {
       const want = Math.min(query.maxPageSize, (top ?? Infinity) - rows.length);
       const page = await this.list.list(
-        { ...(channel ? { channel } : {}), where: (record) => matches(consentRow(record, catalog)) },
+        {
+          ...(channel ? { channel } : {}),
+          where: (record) => reached(record) && matches(consentRow(record, catalog)),
+        },
         want,
         token,
       );
@@ -139,20 +147,24 @@ export class DataverseService {
     return { rows, ...(token !== undefined && top === undefined ? { skipToken: token } : {}) };
   }
 
-  async row(set: string, id: string, select?: readonly string[]): Promise<Row> {
+  /** One row, if `scope` reaches it: another profile's row is as absent as one that does not exist. */
+  async row(set: string, id: string, select?: readonly string[], scope: ProfileScope = 'all'): Promise<Row> {
     const spec = SETS[set]!;
     if (set !== CONSENT_SET) {
-      const row = this.catalogRows(set, await this.catalog.current()).find((r) => r[spec.id] === id);
+      const row = this.catalogRows(set, await this.catalog.current(), scope).find((r) => r[spec.id] === id);
       if (!row) throw new NotFoundError(`${set.slice(0, -1)} With Id = ${id} Does Not Exist`);
       return selectColumns(row, select, spec.id);
     }
     const { record } = await this.findRecord(id);
-    return selectColumns(consentRow(record, await this.catalog.current()), select, spec.id);
+    const catalog = await this.catalog.current();
+    if (!reaches(scope, profileOf(catalog, record.purposeId, record.topicId)))
+      throw new NotFoundError(`msdynmkt_contactpointconsent4 With Id = ${id} Does Not Exist`);
+    return selectColumns(consentRow(record, catalog), select, spec.id);
   }
 
   /** POST: creates the row, or updates the one for the same channel, address and purpose or topic. */
-  create(body: unknown, actor: string): Promise<WriteOutcome> {
-    return this.writer.create(body, actor);
+  create(body: unknown, actor: string | Actor, scope: ProfileScope = 'all'): Promise<WriteOutcome> {
+    return this.writer.create(body, actor, scope);
   }
 
   /** PATCH: the columns the body names, onto the row as it is when the write commits. */
@@ -160,10 +172,12 @@ export class DataverseService {
     id: string,
     body: unknown,
     conditions: { ifMatch?: string; ifNoneMatch?: string },
-    actor: string,
+    actor: string | Actor,
+    scope: ProfileScope = 'all',
   ): Promise<WriteOutcome> {
-    return this.writer.update(id, body, conditions, actor);
+    return this.writer.update(id, body, conditions, actor, scope);
   }
+
   private async findRecord(id: string): Promise<{ record: ConsentRecord }> {
     const missing = () => new NotFoundError(`msdynmkt_contactpointconsent4 With Id = ${id} Does Not Exist`);
     const contactKey = contactKeyOfRecordId(id);
@@ -219,17 +233,22 @@ export class DataverseService {
   private async rowsOf(
     points: ReadonlyArray<{ channel: Channel; address: string }>,
     catalog: Catalog,
+    reached: (record: ConsentRecord) => boolean,
   ): Promise<Row[]> {
     const states = await this.consents.readMany(points);
     return points.flatMap((point, i) =>
       [...states[i]!.records.entries()]
         .sort(([a], [b]) => (a < b ? -1 : 1))
-        .map(([, stored]) => consentRow(toApiRecord(point, stored, catalog), catalog)),
+        .map(([, stored]) => toApiRecord(point, stored, catalog))
+        .filter(reached)
+        .map((record) => consentRow(record, catalog)),
     );
   }
 
-  private catalogRows(set: string, catalog: Catalog): Row[] {
-    if (set === PURPOSE_SET) return [...catalog.purposes.values()].map((entry) => purposeRow(entry.purpose));
-    return [...catalog.topics.values()].map((entry) => topicRow(entry.topic, entry.purpose));
+  private catalogRows(set: string, catalog: Catalog, scope: ProfileScope): Row[] {
+    const own = <T extends { profile: { id: string } }>(entries: Iterable<T>) =>
+      [...entries].filter((entry) => reaches(scope, entry.profile.id));
+    if (set === PURPOSE_SET) return own(catalog.purposes.values()).map((entry) => purposeRow(entry.purpose));
+    return own(catalog.topics.values()).map((entry) => topicRow(entry.topic, entry.purpose));
   }
 }

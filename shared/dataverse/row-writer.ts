@@ -1,3 +1,5 @@
+import { asActor, type Actor, type ProfileScope } from '../domain/access';
+import { profileOf, reaches, requireScope } from '../services/profile-scope';
 import type { ConsentRecord, UpsertResult } from '../api/common/common.schemas';
 import type { ConsentRecordInput } from '../api/consents/consents.schemas';
 import type { Catalog } from '../domain/catalog';
@@ -34,20 +36,27 @@ export class DataverseRowWriter {
     private readonly find: (id: string) => Promise<{ record: ConsentRecord }>,
   ) {}
   /** POST: creates the row, or updates the one for the same channel, address and purpose or topic. */
-  async create(body: unknown, actor: string): Promise<WriteOutcome> {
+  async create(body: unknown, actor: string | Actor, scope: ProfileScope = 'all'): Promise<WriteOutcome> {
     const parsed = parseBody(body);
     const catalog = await this.catalog.current();
     const input = createInput(parsed, catalog);
-    return this.write(input, parsed.msdynmkt_modifiedonbehalf ?? actor, catalog);
+    requireRowScope(scope, profileOf(catalog, input.purposeId, input.topicId));
+    return this.write(input, writtenBy(actor, parsed.msdynmkt_modifiedonbehalf), catalog);
   }
 
   /**
    * PATCH with `If-None-Match: *` where no row is: Dataverse's create-only upsert. The body must name
    * the record whose id the URL holds; if someone creates it meanwhile, 412 and nothing changes.
    */
-  private async createOnly(id: string, parsed: ConsentBody, actor: string): Promise<WriteOutcome> {
+  private async createOnly(
+    id: string,
+    parsed: ConsentBody,
+    actor: string | Actor,
+    scope: ProfileScope,
+  ): Promise<WriteOutcome> {
     const catalog = await this.catalog.current();
     const input = createInput(parsed, catalog);
+    requireRowScope(scope, profileOf(catalog, input.purposeId, input.topicId));
     const normalized = this.parser.parse(input.channel, input.contactPoint);
     if (
       !normalized.ok ||
@@ -55,7 +64,11 @@ export class DataverseRowWriter {
     ) {
       throw new NotFoundError(`msdynmkt_contactpointconsent4 With Id = ${id} Does Not Exist`);
     }
-    return this.write({ ...input, ifVersion: null }, parsed.msdynmkt_modifiedonbehalf ?? actor, catalog);
+    return this.write(
+      { ...input, ifVersion: null },
+      writtenBy(actor, parsed.msdynmkt_modifiedonbehalf),
+      catalog,
+    );
   }
 
   /**
@@ -68,7 +81,8 @@ export class DataverseRowWriter {
     id: string,
     body: unknown,
     conditions: { ifMatch?: string; ifNoneMatch?: string },
-    actor: string,
+    actor: string | Actor,
+    scope: ProfileScope = 'all',
   ): Promise<WriteOutcome> {
     const parsed = parseBody(body);
     const createOnly = conditions.ifNoneMatch?.trim() === '*';
@@ -79,11 +93,14 @@ export class DataverseRowWriter {
     try {
       ({ record } = await this.find(id));
     } catch (error) {
-      if (createOnly && error instanceof NotFoundError) return this.createOnly(id, parsed, actor);
+      if (createOnly && error instanceof NotFoundError) return this.createOnly(id, parsed, actor, scope);
       throw error;
     }
-    if (createOnly) throw new PreconditionFailedError('The row exists: If-None-Match: * only creates.');
     const catalog = await this.catalog.current();
+    // Another profile's row is as absent as one that does not exist.
+    if (!reaches(scope, profileOf(catalog, record.purposeId, record.topicId)))
+      throw new NotFoundError(`msdynmkt_contactpointconsent4 With Id = ${id} Does Not Exist`);
+    if (createOnly) throw new PreconditionFailedError('The row exists: If-None-Match: * only creates.');
     const current = consentRow(record, catalog);
     const problems: ErrorDetail[] = [];
     const unchangeable = (path: string, same: boolean) => {
@@ -142,13 +159,17 @@ export class DataverseRowWriter {
         ...(fields.status !== undefined ? { status: fields.status } : {}),
         ...(fields.owner !== undefined ? { owner: fields.owner } : {}),
       },
-      parsed.msdynmkt_modifiedonbehalf ?? actor,
+      writtenBy(actor, parsed.msdynmkt_modifiedonbehalf),
       version !== undefined ? { version } : undefined,
     );
     return this.outcome(result, catalog);
   }
 
-  private async write(input: ConsentRecordInput, actor: string, catalog: Catalog): Promise<WriteOutcome> {
+  private async write(
+    input: ConsentRecordInput,
+    actor: string | Actor,
+    catalog: Catalog,
+  ): Promise<WriteOutcome> {
     const [result] = await this.consents.upsert([input], actor);
     return this.outcome(result!, catalog);
   }
@@ -166,4 +187,20 @@ export function expectedVersion(ifMatch: string | undefined): string | undefined
   if (!match)
     throw new ServiceError('precondition-failed', 'The If-Match header is not an ETag of this row.');
   return match[1];
+}
+
+/**
+ * Who a row's change is recorded as: `msdynmkt_modifiedonbehalf` names whom the client acted for.
+ * An authenticated identity stays the actor (the column is kept as `onBehalfOf`); with a function
+ * key, as before, the column is the actor.
+ */
+function writtenBy(actor: string | Actor, onBehalf: string | null | undefined): Actor {
+  const by = asActor(actor);
+  if (!onBehalf) return by;
+  return by.id !== undefined ? { ...by, onBehalfOf: onBehalf } : { ...by, name: onBehalf };
+}
+
+/** A row of a profile the caller's Consent.Write does not reach: 403, nothing written. */
+function requireRowScope(scope: ProfileScope, profileId: string | undefined): void {
+  requireScope(scope, 'Consent.Write', [{ path: 'msdynmkt_purposeId@odata.bind', profileId }]);
 }

@@ -14,6 +14,8 @@ import {
 export interface FeedChange {
   at: string;
   actor: string;
+  actorId?: string;
+  onBehalfOf?: string;
   source: HistoryEntry['source'];
   channel: MarkedCommit['channel'];
   contactPoint: string;
@@ -151,6 +153,8 @@ function toChange(commit: MarkedCommit, entry: HistoryEntry): FeedChange {
   return {
     at: entry.at,
     actor: entry.actor,
+    ...(entry.actorId !== undefined ? { actorId: entry.actorId } : {}),
+    ...(entry.onBehalfOf !== undefined ? { onBehalfOf: entry.onBehalfOf } : {}),
     source: entry.source,
     channel: commit.channel,
     contactPoint: commit.address,

@@ -1,7 +1,7 @@
 import type { HttpResponseInit, InvocationContext } from '@azure/functions';
 import type { Operation } from '../api';
 import { dataverseError } from '../dataverse/responses';
-import { ServiceError } from '../errors';
+import { ServiceError, UnauthenticatedError } from '../errors';
 import { linkErrorPage } from '../links/pages';
 import { pageResponse } from '../web/page-http';
 import { RETRY_AFTER_SECONDS, statusOfError, toProblem } from './problems';
@@ -15,6 +15,18 @@ export function errorResponse(
   error: unknown,
   context: InvocationContext,
 ): HttpResponseInit {
+  const response = styled(style, error, context);
+  // A 401 says how to authenticate (RFC 6750), and no more than the standard error code.
+  if (error instanceof UnauthenticatedError) {
+    response.headers = {
+      ...(response.headers as Record<string, string>),
+      'www-authenticate': error.challenge ? `Bearer error="${error.challenge}"` : 'Bearer',
+    };
+  }
+  return response;
+}
+
+function styled(style: Operation['errors'], error: unknown, context: InvocationContext): HttpResponseInit {
   if (style === 'page') {
     // A link that is no longer kept is as invalid as any other: the page reveals nothing more.
     const status = statusOfError(error) === 410 ? 404 : statusOfError(error);

@@ -1,3 +1,2 @@
-export { actorOf } from './actor';
 export { register, type Handler, type Input } from './register';
 export { json } from './responses';

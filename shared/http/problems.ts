@@ -4,6 +4,8 @@ import { ServiceError, type ErrorCode, type ErrorDetail } from '../errors';
 /** The one place an error code becomes an HTTP status and a title. */
 const PROBLEMS: Record<ErrorCode, { status: number; title: string }> = {
   'validation-failed': { status: 400, title: 'The request is not valid' },
+  unauthenticated: { status: 401, title: 'Unauthorized' },
+  'identity-unavailable': { status: 503, title: 'The identity provider is unavailable' },
   'malformed-json': { status: 400, title: 'The body is not valid JSON' },
   forbidden: { status: 403, title: 'Forbidden' },
   'unsupported-media-type': { status: 415, title: 'Unsupported media type' },

@@ -1,6 +1,10 @@
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
 import type { z } from 'zod';
 import type { Operation } from '../api';
+import { Authenticator } from '../auth/authenticator';
+import { getConfig } from '../config';
+import { Caller } from '../domain/access';
+import { ForbiddenError } from '../errors';
 import { parseWith } from '../utils/parse-with';
 import { readForm } from '../utils/read-form';
 import { readJson } from '../utils/read-json';
@@ -23,6 +27,8 @@ export interface Input<O extends Operation> {
   params: Parsed<O['params']>;
   query: Parsed<O['query']>;
   body: BodyOf<O>;
+  /** Who is calling and what they may do (on an anonymous route: nobody, with no role). */
+  caller: Caller;
   request: HttpRequest;
   context: InvocationContext;
 }
@@ -45,22 +51,40 @@ async function bodyOf(op: Operation, request: HttpRequest): Promise<unknown> {
   }
 }
 
+let authenticator: Authenticator | undefined;
+const NOBODY = new Caller('anonymous', new Map());
+
+/** The caller of a key route, holding the operation's role; anonymous routes have nobody. */
+async function callerOf(op: Operation, request: HttpRequest): Promise<Caller> {
+  if (op.authLevel === 'anonymous') return NOBODY;
+  authenticator ??= new Authenticator(getConfig());
+  const caller = await authenticator.caller(request);
+  if (op.access !== undefined && !caller.can(op.access)) {
+    throw new ForbiddenError(`This needs the role ${op.access} (for every profile, or one of them).`);
+  }
+  return caller;
+}
+
 /**
  * The one registration funnel: registers the operation's method, route and auth level with the
- * Functions host, parses what the operation declares (path, query, body) before the handler runs,
- * and answers every error in the operation's style. Handlers hold no try/catch and name no schema.
+ * Functions host, authenticates the caller and checks its role, parses what the operation declares
+ * (path, query, body) before the handler runs, and answers every error in the operation's style.
+ * Handlers hold no try/catch and name no schema. Under AUTH_MODE=entra a key route is anonymous at
+ * the host (a function key authenticates nothing there) and the service itself checks the caller.
  */
 export function register<O extends Operation>(op: O, handler: Handler<O>): void {
+  const hostChecksKeys = op.authLevel === 'function' && getConfig().AUTH_MODE === 'keys';
   app.http(op.name, {
     methods: [op.method],
     route: op.route,
-    authLevel: op.authLevel,
+    authLevel: hostChecksKeys ? 'function' : 'anonymous',
     handler: async (request, context) => {
       try {
+        const caller = await callerOf(op, request);
         const params = op.params ? parseWith(op.params, request.params, 'path') : undefined;
         const query = op.query ? readQuery(request, op.query) : undefined;
         const body = await bodyOf(op, request);
-        return await handler({ params, query, body, request, context } as Input<O>);
+        return await handler({ params, query, body, caller, request, context } as Input<O>);
       } catch (error) {
         return errorResponse(op.errors, error, context);
       }

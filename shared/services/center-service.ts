@@ -1,3 +1,4 @@
+import type { Actor } from '../domain/access';
 import type { Catalog } from '../domain/catalog';
 import {
   loadRows,
@@ -70,7 +71,7 @@ export class CenterService {
     return subscriptionPrefill(query.contact, views);
   }
 
-  async subscriptionSubmit(body: SubscriptionCenterBody, actor: string): Promise<UpsertResult[]> {
+  async subscriptionSubmit(body: SubscriptionCenterBody, actor: string | Actor): Promise<UpsertResult[]> {
     const catalog = await this.catalog.current();
     const problems: ErrorDetail[] = [];
     const profile = catalog.profiles.get(body.profileId);
@@ -96,7 +97,7 @@ export class CenterService {
   }
 
   /** Writes the chosen records of one contact point; no contact-level field exists here to change. */
-  async preferenceSubmit(body: PreferenceCenterBody, actor: string): Promise<UpsertResult[]> {
+  async preferenceSubmit(body: PreferenceCenterBody, actor: string | Actor): Promise<UpsertResult[]> {
     const catalog = await this.catalog.current();
     const problems: ErrorDetail[] = [];
     const profile = catalog.profiles.get(body.profileId);
@@ -135,7 +136,7 @@ export class CenterService {
    * Loads members into one purpose or topic. Everything is validated before the first write; one
    * row per distinct address (opted in only if all its members allow), its tracking record beside it.
    */
-  async load(request: LoadRequest, actor: string): Promise<LoadCounts> {
+  async load(request: LoadRequest, actor: string | Actor): Promise<LoadCounts> {
     const catalog = await this.catalog.current();
     const resolved = resolveLoadTarget(catalog, request);
     const problems: ErrorDetail[] = resolved.ok ? [] : [...resolved.problems];
@@ -199,7 +200,7 @@ export class CenterService {
   }
 
   /** Every record through the one upsert: one read and one commit per contact point, in flight together. */
-  private write(records: readonly RecordToWrite[], actor: string): Promise<UpsertResult[]> {
+  private write(records: readonly RecordToWrite[], actor: string | Actor): Promise<UpsertResult[]> {
     return this.consents.upsert(records, actor);
   }
 }

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { ConsentRecord, UpsertResult } from '../api/common/common.schemas';
+import { asActor, type Actor } from '../domain/access';
 import type { Catalog } from '../domain/catalog';
 import type { ConsentWrite } from '../domain/consent-change';
 import { contactPointId, type ContactPoint, type ContactPointParser } from '../domain/contact-point';
@@ -114,6 +115,8 @@ export class ConsentService {
       entries: page.entries.map((e) => ({
         at: e.at,
         actor: e.actor,
+        ...(e.actorId !== undefined ? { actorId: e.actorId } : {}),
+        ...(e.onBehalfOf !== undefined ? { onBehalfOf: e.onBehalfOf } : {}),
         purposeId: e.purposeId,
         ...(e.topicId !== undefined ? { topicId: e.topicId } : {}),
         before: e.before ? toApiRecord(contactPoint, e.before) : null,
@@ -131,7 +134,7 @@ export class ConsentService {
    */
   async upsert(
     inputs: readonly unknown[],
-    actor: string,
+    actor: string | Actor,
     options: UpsertOptions = {},
   ): Promise<UpsertResult[]> {
     const catalog = await this.catalog.current();
@@ -167,7 +170,7 @@ export class ConsentService {
     contactPoint: ContactPoint,
     target: { purposeId: string; topicId?: string },
     patch: ConsentPatch,
-    actor: string,
+    actor: string | Actor,
     precondition?: { version: string },
   ): Promise<UpsertResult> {
     const catalog = await this.catalog.current();
@@ -205,7 +208,7 @@ export class ConsentService {
    * the same path as every write, and marks the request confirmed in the same commit. A repeat
    * writes the same record again, so it is `unchanged` (or `stale` if the person opted out since).
    */
-  async confirm(contactPoint: ContactPoint, requestId: string, actor: string): Promise<UpsertResult> {
+  async confirm(contactPoint: ContactPoint, requestId: string, actor: string | Actor): Promise<UpsertResult> {
     const catalog = await this.catalog.current();
     const [state] = await this.readMany([contactPoint]);
     if (state!.etag !== null) this.creation.exists(contactPoint);
@@ -279,7 +282,7 @@ export class ConsentService {
   private async apply(
     targets: readonly Target[],
     count: number,
-    actor: string,
+    actor: string | Actor,
     catalog: Catalog,
     event?: string,
   ): Promise<UpsertResult[]> {
@@ -298,7 +301,7 @@ export class ConsentService {
       (state: ContactPointState): Attempt<PlannedResult[]> => {
         const plan = planWrites(state, target.writes, {
           now: this.clock().toISOString(),
-          actor,
+          actor: asActor(actor),
           ...(event ? { event } : {}),
         });
         const commit =

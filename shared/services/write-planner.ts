@@ -1,5 +1,6 @@
 import type { UpsertResult } from '../api/common/common.schemas';
 import { applyConsentWrite, type ConsentWrite, type Precondition } from '../domain/consent-change';
+import type { Actor } from '../domain/access';
 import { consentKey, type PendingConfirmation, type StoredConsent } from '../domain/model';
 import { NotFoundError, type ErrorDetail } from '../errors';
 import type { ContactPointState, HistoryEntry, NextState } from '../storage/consent-store';
@@ -39,7 +40,7 @@ export interface WritePlan {
 export interface PlanContext {
   /** When the writes are applied (ISO): their modification time, history time and expiry clock. */
   now: string;
-  actor: string;
+  actor: Actor;
   /** The provider event the writes come from, when they come from one. */
   event?: string;
 }
@@ -121,7 +122,7 @@ export function planWrites(
     const sequence = state.sequence + entries.length + 1;
     const applied = applyConsentWrite(current, seen.get(key), write, {
       now,
-      actor,
+      actor: actor.name,
       version: String(sequence),
     });
     if (applied.outcome === 'created' || applied.outcome === 'updated') {
@@ -129,7 +130,9 @@ export function planWrites(
       entries.push({
         sequence,
         at: now,
-        actor,
+        actor: actor.name,
+        ...(actor.id !== undefined ? { actorId: actor.id } : {}),
+        ...(actor.onBehalfOf !== undefined ? { onBehalfOf: actor.onBehalfOf } : {}),
         purposeId: write.purposeId,
         ...(write.topicId !== undefined ? { topicId: write.topicId } : {}),
         source: write.source,

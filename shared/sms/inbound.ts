@@ -57,6 +57,8 @@ export function keywordRecords(
   catalog: Catalog,
   text: { sender: string; to: string; match: KeywordMatch; capturedAt?: string },
   parser: ContactPointParser,
+  /** The profiles the caller may write (a scoped delivery identity); every one by default. */
+  reaches: (profileId: string) => boolean = () => true,
 ): ConsentRecordInput[] {
   if (text.match.action === 'help') return [];
   const value = text.match.action === 'optOut' ? 'optedOut' : 'optedIn';
@@ -65,19 +67,21 @@ export function keywordRecords(
   const shown = to ?? (/^[0-9A-Za-z]{1,16}$/.test(text.to.trim()) ? text.to.trim() : 'another number');
   // The same description for the same keyword to the same number: a repeated delivery is `unchanged`.
   const reasonDescription = `${text.match.keyword} texted to ${shown}`;
-  return profilesForKeyword(catalog, to, text.match).flatMap((profile) =>
-    profile.purposes
-      .filter((purpose) => purpose.type === 'commercial' || purpose.type === 'transactional')
-      .map((purpose) => ({
-        channel: 'sms' as const,
-        contactPoint: text.sender,
-        purposeId: purpose.id,
-        value,
-        source: 'textMessage' as const,
-        reason: 'noReasons' as const,
-        reasonDescription,
-        status: 'active' as const,
-        ...(text.capturedAt !== undefined ? { capturedAt: text.capturedAt } : {}),
-      })),
-  );
+  return profilesForKeyword(catalog, to, text.match)
+    .filter((profile) => reaches(profile.id))
+    .flatMap((profile) =>
+      profile.purposes
+        .filter((purpose) => purpose.type === 'commercial' || purpose.type === 'transactional')
+        .map((purpose) => ({
+          channel: 'sms' as const,
+          contactPoint: text.sender,
+          purposeId: purpose.id,
+          value,
+          source: 'textMessage' as const,
+          reason: 'noReasons' as const,
+          reasonDescription,
+          status: 'active' as const,
+          ...(text.capturedAt !== undefined ? { capturedAt: text.capturedAt } : {}),
+        })),
+    );
 }

@@ -1,3 +1,4 @@
+import type { Actor, ProfileScope } from '../domain/access';
 import type { ContactPointParser } from '../domain/contact-point';
 import { mapLimit } from '../utils/map-limit';
 import type { UpsertResult } from '../api/common/common.schemas';
@@ -35,7 +36,7 @@ export class SmsService {
    * Applies one text: a STOP or START writes every purpose it covers for the sender in one upsert,
    * so all of it commits together on that contact point (history, `unchanged`, `stale`).
    */
-  async receive(text: InboundText, actor: string): Promise<TextOutcome> {
+  async receive(text: InboundText, actor: string | Actor, scope: ProfileScope = 'all'): Promise<TextOutcome> {
     const sender = phoneNumberOf(text.from, this.options.parser);
     if (sender === undefined) return { kind: 'ignored' };
     const match = resolveKeyword(text.message, text.optOutType);
@@ -45,6 +46,7 @@ export class SmsService {
       await this.catalog.current(),
       { sender, to: text.to, match, ...(capturedAt !== undefined ? { capturedAt } : {}) },
       this.options.parser,
+      (profileId) => scope === 'all' || scope.has(profileId),
     );
     if (records.length === 0) return { kind: 'applied', match, results: [] };
     return {
@@ -59,7 +61,11 @@ export class SmsService {
    * sender apply one after another, in delivery order; senders in parallel. After a failure nothing
    * more starts, and the error is thrown once nothing is in flight (the provider retries it all).
    */
-  async receiveAll(texts: readonly InboundText[], actor: string): Promise<number> {
+  async receiveAll(
+    texts: readonly InboundText[],
+    actor: string | Actor,
+    scope: ProfileScope = 'all',
+  ): Promise<number> {
     const bySender = new Map<string, InboundText[]>();
     let ignored = 0;
     for (const text of texts) {
@@ -71,7 +77,7 @@ export class SmsService {
       bySender.set(sender, [...(bySender.get(sender) ?? []), text]);
     }
     await mapLimit([...bySender.values()], this.options.concurrency, async (own) => {
-      for (const text of own) await this.receive(text, actor);
+      for (const text of own) await this.receive(text, actor, scope);
     });
     return texts.length - ignored;
   }

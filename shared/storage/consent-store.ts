@@ -43,6 +43,10 @@ export interface HistoryEntry {
   sequence: number;
   at: string;
   actor: string;
+  /** The authenticated identity's id, when an identity provider vouched for the actor. */
+  actorId?: string;
+  /** Whom the actor said it acted for. */
+  onBehalfOf?: string;
   purposeId: string;
   topicId?: string;
   source: Source;

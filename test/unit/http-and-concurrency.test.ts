@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { Limiter } from '../../shared/utils/limiter';
 import { mapLimit } from '../../shared/utils/map-limit';
 import { NotFoundError, ServiceError, StorageUnavailableError, ValidationError } from '../../shared/errors';
-import { actorOf } from '../../shared/http';
+import { Authenticator } from '../../shared/auth/authenticator';
 import { toProblem } from '../../shared/http/problems';
 import { readJson } from '../../shared/utils/read-json';
 import { readQuery } from '../../shared/utils/read-query';
@@ -87,14 +87,22 @@ describe('readQuery', () => {
   });
 });
 
-describe('actorOf', () => {
-  it('prefers x-consent-actor, then App Service authentication, else anonymous', () => {
+describe('the actor under function keys', () => {
+  const keys = new Authenticator({
+    AUTH_MODE: 'keys',
+    WEBSITE_AUTH_ENABLED: false,
+    AUTH_KEY_REFETCH_SECONDS: 30,
+  });
+  const actorOf = async (req: HttpRequest) => (await keys.caller(req)).name;
+  it('prefers x-consent-actor, then App Service authentication, else anonymous', async () => {
     expect(
-      actorOf(request({ headers: { 'x-consent-actor': 'crm', 'x-ms-client-principal-name': 'a@b.c' } })),
+      await actorOf(
+        request({ headers: { 'x-consent-actor': 'crm', 'x-ms-client-principal-name': 'a@b.c' } }),
+      ),
     ).toBe('crm');
-    expect(actorOf(request({ headers: { 'x-ms-client-principal-name': 'a@b.c' } }))).toBe('a@b.c');
-    expect(actorOf(request({}))).toBe('anonymous');
-    expect(() => actorOf(request({ headers: { 'x-consent-actor': 'x'.repeat(257) } }))).toThrow(
+    expect(await actorOf(request({ headers: { 'x-ms-client-principal-name': 'a@b.c' } }))).toBe('a@b.c');
+    expect(await actorOf(request({}))).toBe('anonymous');
+    await expect(actorOf(request({ headers: { 'x-consent-actor': 'x'.repeat(257) } }))).rejects.toThrow(
       ValidationError,
     );
   });

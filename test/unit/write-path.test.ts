@@ -119,7 +119,7 @@ describe('entity conversions', () => {
 });
 
 describe('the write planner', () => {
-  const context = { now: NOW, actor: 'tester' };
+  const context = { now: NOW, actor: { name: 'tester' } };
 
   it('plans created, updated, unchanged and stale, with one history entry per change', () => {
     expect(planWrites(stateWith(), [pending(writeOf())], context).results[0]!.outcome).toBe('created');

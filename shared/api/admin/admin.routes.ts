@@ -12,6 +12,7 @@ export const adminOperations = {
     method: 'GET',
     route: 'consents/list',
     authLevel: 'function',
+    access: 'Consent.Read',
     summary: 'Every stored record matching all the given filters, paged',
     query: listQuerySchema,
     responses: {
@@ -28,6 +29,7 @@ export const adminOperations = {
     method: 'POST',
     route: 'contact-view',
     authLevel: 'function',
+    access: 'Consent.Read',
     summary:
       "One person's contact points at a glance: what will send on each, for every profile, and why not",
     body: contactViewBodySchema,

@@ -18,6 +18,7 @@ export const centersOperations = {
     method: 'GET',
     route: 'subscription-center',
     authLevel: 'function',
+    access: 'Consent.Read',
     summary:
       "Subscription center prefill from the contact's flags and the consent of all its email addresses",
     query: subscriptionCenterQuerySchema,
@@ -36,6 +37,7 @@ export const centersOperations = {
     method: 'POST',
     route: 'subscription-center',
     authLevel: 'function',
+    access: 'Consent.Write',
     summary: "Write the contact's choices to every purpose of the profile for each of its email addresses",
     body: subscriptionCenterBodySchema,
     responses: {
@@ -50,6 +52,7 @@ export const centersOperations = {
     method: 'GET',
     route: 'preference-center',
     authLevel: 'function',
+    access: 'Consent.Read',
     summary: 'Preference center prefill: opted in where the message would be sent / tracked',
     query: preferenceCenterQuerySchema,
     responses: {
@@ -64,6 +67,7 @@ export const centersOperations = {
     method: 'POST',
     route: 'preference-center',
     authLevel: 'function',
+    access: 'Consent.Write',
     summary: 'Write the chosen purpose and topic records of one contact point',
     body: preferenceCenterBodySchema,
     responses: {
@@ -78,6 +82,7 @@ export const centersOperations = {
     method: 'POST',
     route: 'consents/load',
     authLevel: 'function',
+    access: 'Consent.Write',
     summary: 'Load consent from contacts, leads or a subscription list (1..10000 members)',
     body: loadBodySchema,
     parse: { body: loadRequestSchema },

@@ -12,6 +12,7 @@ export const checkOperations = {
     method: 'POST',
     route: 'check',
     authLevel: 'function',
+    access: 'Consent.Check',
     summary: 'Decide, right before delivery, whether each message is sent and tracked',
     body: checkBodySchema,
     responses: {
@@ -26,6 +27,7 @@ export const checkOperations = {
     method: 'GET',
     route: 'contactability',
     authLevel: 'function',
+    access: 'Consent.Check',
     summary: 'Will send / will track for every purpose and topic of a profile',
     query: contactabilityQuerySchema,
     responses: {

@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import type { Role } from '../../domain/access';
 import { problemSchema } from './common.schemas';
 
 /** How the register funnel reads a request's body for the handler. */
@@ -20,6 +21,11 @@ export interface Operation {
   /** Route template under the `api` prefix, in Functions syntax (`profiles/{profileId}`). */
   route: string;
   authLevel: 'anonymous' | 'function';
+  /**
+   * The app role a caller needs under AUTH_MODE=entra (a key route: `authLevel: 'function'`); a
+   * role scoped to profiles reaches only their records. Under `keys`, the function key opens all.
+   */
+  access?: Role;
   summary: string;
   params?: z.ZodObject;
   query?: z.ZodType;

@@ -14,6 +14,7 @@ export const consentsOperations = {
     method: 'POST',
     route: 'consents',
     authLevel: 'function',
+    access: 'Consent.Write',
     summary: 'Create or update consent records (one, or up to 1000), each with its history entry',
     body: consentUpsertBodySchema,
     parse: { body: consentUpsertRequestSchema },
@@ -30,6 +31,7 @@ export const consentsOperations = {
     method: 'GET',
     route: 'consents',
     authLevel: 'function',
+    access: 'Consent.Read',
     summary: 'Consent records of one contact point',
     query: contactPointQuerySchema,
     responses: {
@@ -43,6 +45,7 @@ export const consentsOperations = {
     method: 'GET',
     route: 'consents/history',
     authLevel: 'function',
+    access: 'Consent.Read',
     summary: 'History of a contact point, newest first, paged',
     query: historyQuerySchema,
     responses: {

@@ -102,6 +102,11 @@ export const historyQuerySchema = contactPointQuerySchema.extend({
 export const historyEntrySchema = z.object({
   at: z.string(),
   actor: z.string(),
+  actorId: z
+    .string()
+    .optional()
+    .describe('the identity that made the change (its oid, else sub), when authenticated'),
+  onBehalfOf: z.string().optional().describe('whom the actor said it acted for'),
   purposeId: z.string(),
   topicId: z.string().optional(),
   before: consentRecordSchema.nullable(),

@@ -26,6 +26,7 @@ export const dataverseOperations = {
     method: 'GET',
     route: 'data/v9.2/{*path}',
     authLevel: 'function',
+    access: 'Consent.Read',
     summary:
       'Dataverse Web API: msdynmkt_contactpointconsent4s, msdynmkt_purposes and msdynmkt_topics, a collection ($filter, $select, $top, Prefer: odata.maxpagesize) or one row by GUID',
     params: dataversePathSchema,
@@ -43,6 +44,7 @@ export const dataverseOperations = {
     method: 'POST',
     route: 'data/v9.2/{*path}',
     authLevel: 'function',
+    access: 'Consent.Write',
     summary:
       'Dataverse Web API: create a msdynmkt_contactpointconsent4 row (or update the one for the same key)',
     params: dataversePathSchema,
@@ -61,6 +63,7 @@ export const dataverseOperations = {
     method: 'PATCH',
     route: 'data/v9.2/{*path}',
     authLevel: 'function',
+    access: 'Consent.Write',
     summary: 'Dataverse Web API: update a msdynmkt_contactpointconsent4 row (If-Match honoured)',
     params: dataversePathSchema,
     body: dataverseRowBodySchema,
@@ -78,6 +81,7 @@ export const dataverseOperations = {
     method: 'DELETE',
     route: 'data/v9.2/{*path}',
     authLevel: 'function',
+    access: 'Consent.Write',
     summary: 'Refused: consent history is never deleted (set msdynmkt_value instead)',
     params: dataversePathSchema,
     errors: 'dataverse',

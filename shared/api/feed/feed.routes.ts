@@ -8,6 +8,7 @@ export const feedOperations = {
     method: 'GET',
     route: 'consents/changes',
     authLevel: 'function',
+    access: 'Consent.Read',
     summary: 'Every committed change, in commit order, from a cursor',
     query: changesQuerySchema,
     responses: {

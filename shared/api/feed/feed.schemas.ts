@@ -15,6 +15,11 @@ export const changesQuerySchema = z.object({
 export const changeSchema = z.object({
   at: z.string(),
   actor: z.string(),
+  actorId: z
+    .string()
+    .optional()
+    .describe('the identity that made the change (its oid, else sub), when authenticated'),
+  onBehalfOf: z.string().optional().describe('whom the actor said it acted for'),
   source: z.enum(SOURCES),
   channel: channelSchema,
   contactPoint: z.string(),

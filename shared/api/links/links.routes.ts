@@ -28,6 +28,7 @@ export const linksOperations = {
     method: 'POST',
     route: 'links',
     authLevel: 'function',
+    access: 'Consent.Check',
     summary: 'Unsubscribe and preference links (and the RFC 8058 headers) for messages',
     body: linksBodySchema,
     responses: {
@@ -96,6 +97,7 @@ export const linksOperations = {
     method: 'POST',
     route: 'consents/confirmations',
     authLevel: 'function',
+    access: 'Consent.Write',
     summary: 'Double opt-in: record a pending opt-in and get the link that confirms it',
     body: confirmationRequestSchema,
     responses: {

@@ -106,3 +106,14 @@ export const healthSchema = z.object({
 });
 
 export const assetParamsSchema = z.object({ name: z.string().min(1).max(100) });
+
+export const callerSchema = z.object({
+  authMode: z.enum(['keys', 'entra']),
+  actor: z.string().describe('the name written as the actor of the changes this caller makes'),
+  actorId: z.string().optional().describe('the identity (oid, else sub) under entra'),
+  roles: z
+    .array(z.string())
+    .describe(
+      'global (`Consent.Read`) or scoped to a profile (`Consent.Read:brand-a`); a function key holds every role',
+    ),
+});

@@ -41,6 +41,7 @@ export const smsOperations = {
     method: 'POST',
     route: 'sms/acs',
     authLevel: 'function',
+    access: 'Consent.Write',
     summary:
       'Azure Communication Services SMSReceived events from Event Grid (Event Grid schema or CloudEvents): STOP and START keywords become consent',
     body: eventGridDeliverySchema,
@@ -67,6 +68,7 @@ export const smsOperations = {
     method: 'OPTIONS',
     route: 'sms/acs',
     authLevel: 'function',
+    access: 'Consent.Write',
     summary:
       'CloudEvents abuse-protection handshake: WebHook-Request-Origin is answered with WebHook-Allowed-Origin',
     responses: {
