@@ -5,7 +5,7 @@ import { register } from '../shared/http';
 import { findAsset } from '../shared/web/assets';
 
 register(operations.asset, async ({ params, request }): Promise<HttpResponseInit> => {
-  const asset = findAsset(params.name);
+  const asset = findAsset(params.path);
   if (!asset) throw new NotFoundError('No such file.');
   if (request.headers.get('if-none-match') === asset.etag)
     return { status: 304, headers: { etag: asset.etag } };

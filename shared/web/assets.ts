@@ -19,21 +19,30 @@ const TYPES: Record<string, string> = {
 
 let assets: Map<string, Asset> | undefined;
 
-/** The files of `shared/web/assets`, read once, by name; nothing outside that folder is reachable. */
-export function findAsset(name: string): Asset | undefined {
+/**
+ * The files of `shared/web/assets` and its folders (the consent center's modules), read once, by
+ * their path there (`consent-center/main.js`); nothing outside that folder is reachable, and only
+ * the types above are served (no compiler settings, no manuals).
+ */
+export function findAsset(path: string): Asset | undefined {
   if (!assets) {
-    const folder = appFile('shared/web/assets');
-    assets = new Map();
-    for (const file of readdirSync(folder)) {
-      const contentType = TYPES[extname(file)];
-      if (!contentType) continue;
-      const body = readFileSync(join(folder, file));
-      assets.set(file, {
-        body,
-        contentType,
-        etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 16)}"`,
-      });
-    }
+    const root = appFile('shared/web/assets');
+    const found = new Map<string, Asset>();
+    const walk = (folder: string, prefix: string) => {
+      for (const entry of readdirSync(folder, { withFileTypes: true })) {
+        if (entry.isDirectory()) walk(join(folder, entry.name), `${prefix}${entry.name}/`);
+        const contentType = TYPES[extname(entry.name)];
+        if (!entry.isFile() || !contentType) continue;
+        const body = readFileSync(join(folder, entry.name));
+        found.set(`${prefix}${entry.name}`, {
+          body,
+          contentType,
+          etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 16)}"`,
+        });
+      }
+    };
+    walk(root, '');
+    assets = found;
   }
-  return assets.get(name);
+  return assets.get(path);
 }

@@ -1,7 +1,7 @@
 import { html } from './html';
 
 /**
- * The admin page's shell: no data, no inline script. `assets/consent-center.js` (a module) asks for
+ * The admin page's shell: no data, no inline script. `assets/consent-center/main.js` (a module) asks for
  * the function key (kept for the tab only) unless App Service authentication supplies a principal,
  * and builds every view from the API's answers.
  */
@@ -14,7 +14,7 @@ export function consentCenterPage(): string {
         <meta name="robots" content="noindex" />
         <title>Consent center</title>
         <link rel="stylesheet" href="assets/consent-center.css" />
-        <script type="module" src="assets/consent-center.js"></script>
+        <script type="module" src="assets/consent-center/main.js"></script>
       </head>
       <body>
         <header class="top">

@@ -21,7 +21,7 @@ const ANONYMOUS = new Set([
   'POST preferences/{token}',
   'GET confirm/{token}',
   'POST confirm/{token}',
-  'GET assets/{name}',
+  'GET assets/{*path}',
   'GET consent-center',
   'POST sms/twilio',
 ]);

@@ -282,7 +282,7 @@ const SAMPLES: Record<string, () => Sample> = {
   }),
   'GET confirm/{token}': () => ({ params: { token: confirmToken } }),
   'POST confirm/{token}': () => ({ params: { token: confirmToken }, body: { confirm: 'yes' } }),
-  'GET assets/{name}': () => ({ params: { name: 'pages.css' } }),
+  'GET assets/{*path}': () => ({ params: { path: 'pages.css' } }),
   'GET data/v9.2/{*path}': () => ({
     params: { path: 'msdynmkt_contactpointconsent4s' },
     query: {

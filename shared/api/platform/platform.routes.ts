@@ -103,7 +103,7 @@ export const platformOperations = {
   asset: {
     name: 'asset',
     method: 'GET',
-    route: 'assets/{name}',
+    route: 'assets/{*path}',
     authLevel: 'anonymous',
     summary: "The pages' static files (style sheets, scripts)",
     params: assetParamsSchema,

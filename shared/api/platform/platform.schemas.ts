@@ -105,7 +105,9 @@ export const healthSchema = z.object({
   storage: z.enum(['ok', 'unavailable']),
 });
 
-export const assetParamsSchema = z.object({ name: z.string().min(1).max(100) });
+export const assetParamsSchema = z.object({
+  path: z.string().min(1).max(200).describe('a file of the pages, e.g. pages.css or consent-center/main.js'),
+});
 
 export const callerSchema = z.object({
   authMode: z.enum(['keys', 'entra']),
