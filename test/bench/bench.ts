@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { TableClient, type TableEntity, type TransactionAction } from '@azure/data-tables';
 import { markerPartition, positionOf } from '../../shared/feed/feed-markers';
 import { contactPointKey, historyRowKey, STATE_ROW_KEY } from '../../shared/storage/keys';
+import { OpenIdIssuer } from '../support/openid-issuer';
 import { startAzurite, startHost, type RunningHost } from '../support/processes';
 import { measureColdStart, printColdStart } from './cold-start';
 
@@ -110,6 +111,7 @@ async function main(): Promise<void> {
     STORAGE_MAX_RETRIES: '2',
   };
   const hosts: RunningHost[] = [];
+  const stops: Array<() => Promise<void>> = [];
   const figures: Record<string, number> = {};
   const report = (name: string, value: number, unit: string, digits = 0) => {
     figures[name] = value;
@@ -124,10 +126,26 @@ async function main(): Promise<void> {
       CHANGE_FEED_DAYS: '0',
     });
     hosts.push(host, plain);
+    // The same tables under AUTH_MODE=entra, with a local issuer: a token on every call.
+    const issuer = await OpenIdIssuer.start('api://bench');
+    const entra = await startHost({
+      ...hostSettings,
+      CONSENT_TABLE_PREFIX: 'bench',
+      AUTH_MODE: 'entra',
+      AUTH_ISSUER: issuer.url,
+      AUTH_AUDIENCE: 'api://bench',
+    });
+    const bearer = {
+      authorization: `Bearer ${await issuer.token({ roles: ['Consent.Check'], expiresIn: 3600 })}`,
+    };
+    stops.push(
+      () => issuer.stop(),
+      () => entra.stop(),
+    );
     const call = async (on: RunningHost, path: string, body: unknown, method = 'POST') => {
       const res = await fetch(`${on.url}${path}`, {
         method,
-        headers: { 'content-type': 'application/json' },
+        headers: { 'content-type': 'application/json', ...(on === entra ? bearer : {}) },
         body: JSON.stringify(body),
       });
       if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
@@ -259,13 +277,15 @@ async function main(): Promise<void> {
         return results.length;
       });
 
-    const rounds = async (named: Array<[string, () => Promise<number>, string]>) => {
+    /** Interleaved rounds after a warm-up; each figure is its median. Returns every sample. */
+    const rounds = async (named: Array<[string, () => Promise<number>, string]>, count = ROUNDS) => {
       for (const [, run] of named) await run(); // warm-up
       const samples = named.map(() => [] as number[]);
-      for (let round = 0; round < ROUNDS; round++) {
+      for (let round = 0; round < count; round++) {
         for (const [i, [, run]] of named.entries()) samples[i]!.push(await run());
       }
       named.forEach(([name, , unit], i) => report(name, median(samples[i]!), unit));
+      return samples;
     };
 
     await rounds([
@@ -284,7 +304,7 @@ async function main(): Promise<void> {
         await consentTable.getEntity(contactPointKey('email', address(random(population))), STATE_ROW_KEY);
         return 1;
       });
-    const checks = (population: number, distinctPerBatch: number) =>
+    const checks = (population: number, distinctPerBatch: number, on = host) =>
       rate(BATCHES_IN_FLIGHT, MEASURE_MS, async () => {
         const points = Array.from({ length: distinctPerBatch }, () => address(random(population)));
         const messages = Array.from({ length: BATCH_SIZE }, (_, i) => ({
@@ -295,7 +315,7 @@ async function main(): Promise<void> {
           purposeId: 'bench-promo',
           topicId: 'bench-news',
         }));
-        const { decisions } = await call(host, '/api/check', { messages });
+        const { decisions } = await call(on, '/api/check', { messages });
         if (decisions.length !== BATCH_SIZE) throw new Error('missing decisions');
         return decisions.length;
       });
@@ -304,6 +324,20 @@ async function main(): Promise<void> {
       ['check, distinct (decisions/s)', () => checks(BASE_CONTACT_POINTS, BATCH_SIZE), 'decisions/s'],
       ['check, 10 shared (decisions/s)', () => checks(BASE_CONTACT_POINTS, 10), 'decisions/s'],
     ]);
+    // Keys and entra side by side, round after round: the ratio is the median of each round's ratio,
+    // so the machine's drift over the run does not land on one side.
+    const [underKeys, underEntra] = await rounds(
+      [
+        ['check under keys (decisions/s)', () => checks(BASE_CONTACT_POINTS, BATCH_SIZE), 'decisions/s'],
+        [
+          'check under entra (decisions/s)',
+          () => checks(BASE_CONTACT_POINTS, BATCH_SIZE, entra),
+          'decisions/s',
+        ],
+      ],
+      7,
+    );
+    const entraRatio = median(underEntra!.map((e, i) => e / underKeys![i]!));
 
     // ---- Latency of one message, sequential: the service's own cost per call.
     const one = (contactPoint: string) => ({
@@ -311,13 +345,19 @@ async function main(): Promise<void> {
         { messageId: 'm', channel: 'email', contactPoint, profileId: 'bench', purposeId: 'bench-promo' },
       ],
     });
-    const latencyRounds: Record<string, number[]> = { check: [], raw: [], bare: [] };
+    const latencyRounds: Record<string, number[]> = { check: [], raw: [], bare: [], entra: [] };
     for (let round = 0; round < ROUNDS; round++) {
       const n = LATENCY_CALLS / ROUNDS;
       latencyRounds.check!.push(
         ...(await latencies(
           n,
           async () => void (await call(host, '/api/check', one(address(random(BASE_CONTACT_POINTS))))),
+        )),
+      );
+      latencyRounds.entra!.push(
+        ...(await latencies(
+          n,
+          async () => void (await call(entra, '/api/check', one(address(random(BASE_CONTACT_POINTS))))),
         )),
       );
       latencyRounds.raw!.push(
@@ -335,6 +375,7 @@ async function main(): Promise<void> {
     }
     report('check, one message, p50 (ms)', percentile(latencyRounds.check!, 50), 'ms', 2);
     report('check, one message, p99 (ms)', percentile(latencyRounds.check!, 99), 'ms', 2);
+    report('check under entra, one message, p50 (ms)', percentile(latencyRounds.entra!, 50), 'ms', 2);
     report('raw getEntity, p50 (ms)', percentile(latencyRounds.raw!, 50), 'ms', 2);
     report('raw getEntity, p99 (ms)', percentile(latencyRounds.raw!, 99), 'ms', 2);
     report('HTTP round trip, no storage, p50 (ms)', percentile(latencyRounds.bare!, 50), 'ms', 2);
@@ -436,9 +477,13 @@ async function main(): Promise<void> {
       figures['raw getEntity, p50 (ms)']! -
       figures['HTTP round trip, no storage, p50 (ms)']!;
     console.log(`check-p50-overhead-ms ${overhead.toFixed(2)}`);
+    console.log(`check-entra/check-keys ${entraRatio.toFixed(2)}`);
+    const entraOverhead =
+      figures['check under entra, one message, p50 (ms)']! - figures['check, one message, p50 (ms)']!;
+    console.log(`check-p50-overhead-entra-ms ${entraOverhead.toFixed(2)}`);
     printColdStart(await measureColdStart(azurite));
   } finally {
-    await Promise.allSettled(hosts.map((h) => h.stop()));
+    await Promise.allSettled([...hosts.map((h) => h.stop()), ...stops.map((stop) => stop())]);
     await azurite.stop();
   }
 }
