@@ -10,10 +10,13 @@ register(operations.consentChanges, async ({ query: { cursor, limit }, caller })
   const page = await feed.changes(cursor, limit);
   const scope = caller.scope('Consent.Read');
   if (scope === 'all') return json(page);
-  // A scoped reader follows the same cursor and sees only its profiles' changes.
+  // A scoped reader follows the same cursor and sees only its profiles' changes; an erasure concerns
+  // every profile, so every reader erases too.
   const current = await catalog.current();
   return json({
     ...page,
-    changes: page.changes.filter((c) => reaches(scope, profileOf(current, c.purposeId, c.topicId))),
+    changes: page.changes.filter(
+      (c) => 'type' in c || reaches(scope, profileOf(current, c.purposeId, c.topicId)),
+    ),
   });
 });

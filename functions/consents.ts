@@ -38,13 +38,14 @@ register(operations.upsertConsents, async ({ body, caller }) => {
 
 register(operations.readConsents, async ({ query, caller }) => {
   const { consents, catalog } = getServices();
-  const { contactPoint, records } = await consents.read(query.channel, query.contactPoint);
+  const { contactPoint, records, erased } = await consents.read(query.channel, query.contactPoint);
   const scope = caller.scope('Consent.Read');
   const current = await catalog.current();
   return json({
     channel: contactPoint.channel,
     contactPoint: contactPoint.address,
     records: records.filter((r) => reaches(scope, profileOf(current, r.purposeId, r.topicId))),
+    ...(erased ? { erased: true, erasedAt: erased.at } : {}),
   });
 });
 

@@ -2,7 +2,7 @@ import { app, type InvocationContext, type Timer } from '@azure/functions';
 import { getConfig } from '../shared/config';
 import { getServices } from '../shared/runtime';
 
-/** Hourly: change feed markers past `CHANGE_FEED_DAYS` go; consent history is never deleted. */
+/** Hourly: change feed markers past `CHANGE_FEED_DAYS` go; consent history stays (until an erasure). */
 export async function purgeChangeFeed(_timer: Timer, context: InvocationContext): Promise<void> {
   const feed = getServices().feed;
   if (!feed) return;

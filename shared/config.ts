@@ -75,6 +75,8 @@ const configSchema = z.object({
   CONFIRMATION_DAYS: intSetting(7, 1, 90),
   /** When the feed's retention runs (NCRONTAB, UTC): hourly by default. */
   CHANGE_FEED_PURGE_SCHEDULE: z.string().default('0 17 * * * *'),
+  /** When erasures a failure left half-done are finished (NCRONTAB, UTC): every ten minutes by default. */
+  SUBJECTS_SWEEP_SCHEDULE: z.string().default('0 */10 * * * *'),
   /**
    * Where people and providers reach this service (links, webhook signatures); when unset,
    * `https://$WEBSITE_HOSTNAME` in Azure, else the address the request came to.
@@ -166,6 +168,11 @@ const configSchema = z.object({
         .filter((a) => a !== ''),
     )
     .optional(),
+  /**
+   * The secret every stored key of a person is derived with (at least 32 characters; set once, never
+   * changed). When unset, one is generated once and kept in the config table.
+   */
+  SUBJECT_KEY: z.string().min(32, 'at least 32 characters').optional(),
   /** Where the issuer's signing keys are; default: the `jwks_uri` of its discovery document. */
   AUTH_JWKS_URI: z.url({ protocol: /^https?$/ }).optional(),
   /** An unknown signing key (`kid`) makes the service fetch the issuer's keys again at most this often. */

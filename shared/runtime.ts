@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { getConfig, type Config } from './config';
 import { DataverseService } from './dataverse/dataverse-service';
 import { contactPointParser } from './domain/contact-point';
@@ -13,9 +14,13 @@ import { CheckService } from './services/check-service';
 import { ConsentListService } from './services/consent-list';
 import { ConsentService } from './services/consent-service';
 import { SmsService } from './sms/sms-service';
+import { TableAuditStore } from './subjects/audit-store';
+import { SubjectService } from './subjects/subject-service';
 import { TableCatalogStore } from './storage/catalog-store';
 import { createTableClient, tableName } from './storage/table-client';
 import { TableConsentStore } from './storage/table-consent-store';
+import { once } from './storage/storage-call';
+import { subjectKeyLoaded, useSubjectKey } from './storage/subject-key';
 import { Limiter } from './utils/limiter';
 
 /** Every service of the app, wired once per process: the composition root. */
@@ -32,6 +37,7 @@ export interface Services {
   confirmations: ConfirmationService;
   list: ConsentListService;
   dataverse: DataverseService;
+  subjects: SubjectService;
 }
 
 /** Instance clocks are assumed to agree within this much (Azure keeps them far closer). */
@@ -61,10 +67,18 @@ export function createServices(config: Config): Services {
       commitDeadlineMs: config.CHANGE_FEED_COMMIT_DEADLINE_SECONDS * 1000,
       clock,
     });
+  // Every key of a person is derived with the subject key: configured, or generated once and kept.
+  if (config.SUBJECT_KEY) useSubjectKey(config.SUBJECT_KEY);
+  const subjectKey = once(async () => {
+    if (subjectKeyLoaded()) return;
+    await catalogStore.ready();
+    useSubjectKey(await catalogStore.subjectKey(randomBytes(32).toString('base64url')));
+  });
   const store = new TableConsentStore(
     createTableClient(config, tableName(config, 'Consents')),
     limiter,
     announcer,
+    subjectKey,
   );
   const consents = new ConsentService(store, catalog, {
     parser,
@@ -95,6 +109,12 @@ export function createServices(config: Config): Services {
       concurrency: config.STORAGE_CONCURRENCY,
       clock: dateClock,
     }),
+    subjects: new SubjectService(
+      store,
+      new TableAuditStore(createTableClient(config, tableName(config, 'Audit'))),
+      catalog,
+      { parser, concurrency: config.STORAGE_CONCURRENCY, clock: dateClock },
+    ),
     feed:
       markers &&
       new ChangeFeedService(markers, store, {

@@ -7,6 +7,7 @@ import { feedOperations } from './feed/feed.routes';
 import { linksOperations } from './links/links.routes';
 import { platformOperations } from './platform/platform.routes';
 import { smsOperations } from './sms/sms.routes';
+import { subjectsOperations } from './subjects/subjects.routes';
 
 export type { Operation } from './common/operation';
 
@@ -24,4 +25,5 @@ export const operations = {
   ...adminOperations,
   ...smsOperations,
   ...dataverseOperations,
+  ...subjectsOperations,
 };

@@ -164,7 +164,7 @@ interface Summary {
   rejectedRows: RejectedRow[];
 }
 
-const zeroCounts = () => ({ created: 0, updated: 0, unchanged: 0 });
+const zeroCounts = () => ({ created: 0, updated: 0, unchanged: 0, suppressed: 0 });
 
 async function send(
   members: MembersFile,
@@ -203,8 +203,8 @@ async function send(
     const request: Promise<void> = client.load(chunk).then(
       (counts) => {
         for (const kind of ['consent', 'tracking'] as const)
-          for (const outcome of ['created', 'updated', 'unchanged'] as const)
-            summary[kind][outcome] += counts[kind][outcome];
+          for (const outcome of ['created', 'updated', 'unchanged', 'suppressed'] as const)
+            summary[kind][outcome] += counts[kind][outcome] ?? 0;
         summary.addresses += chunk.members.length;
         rowsDone += rows;
         show();
@@ -251,7 +251,8 @@ function printSummary(summary: Summary, options: CliOptions, out: NodeJS.WriteSt
     return;
   }
   const counts = (c: LoadCounts['consent']) =>
-    `created ${formatCount(c.created)}  updated ${formatCount(c.updated)}  unchanged ${formatCount(c.unchanged)}`;
+    `created ${formatCount(c.created)}  updated ${formatCount(c.updated)}  unchanged ${formatCount(c.unchanged)}` +
+    (c.suppressed > 0 ? `  suppressed (erased) ${formatCount(c.suppressed)}` : '');
   const target = `${options.profileId}/${options.purposeId}${options.topicId ? `/${options.topicId}` : ''}`;
   out.write(
     [

@@ -6,6 +6,7 @@ import type { Catalog } from '../domain/catalog';
 import type { ContactPointParser } from '../domain/contact-point';
 import {
   NotFoundError,
+  ConflictError,
   PreconditionFailedError,
   ServiceError,
   ValidationError,
@@ -175,6 +176,11 @@ export class DataverseRowWriter {
   }
 
   private outcome(result: UpsertResult, catalog: Catalog): WriteOutcome {
+    if (result.outcome === 'suppressed') {
+      throw new ConflictError(
+        'The person had this contact point erased: only an opt-in they give themselves lifts that.',
+      );
+    }
     if (result.outcome === 'conflict' || !result.record) throw new PreconditionFailedError();
     return { record: result.record, row: consentRow(result.record, catalog) };
   }

@@ -25,6 +25,7 @@ export const BLOCK_REASONS = [
   'invalid-contact-point',
   'purpose-opt-in-expired',
   'topic-opt-in-expired',
+  'erased',
 ] as const;
 export type BlockReason = (typeof BLOCK_REASONS)[number];
 
@@ -33,6 +34,7 @@ export const TRACKING_REASONS = [
   'tracking-opt-in-required',
   'tracking-opt-in-expired',
   'contact-do-not-track',
+  'tracking-erased',
   'not-sent',
 ] as const;
 export type TrackingReason = (typeof TRACKING_REASONS)[number];
@@ -55,6 +57,15 @@ export type EvaluatedRecord = Pick<StoredConsent, 'value'> &
  * unusable (so nothing could be read).
  */
 export type ContactPointConsent = ReadonlyMap<string, EvaluatedRecord> | null;
+
+/** What is known of the contact point beside its records. */
+export interface ContactFacts {
+  /**
+   * The person had the address erased: commercial messages are blocked and nothing is tracked,
+   * except where the person opted in again afterwards (only such records survive an erasure).
+   */
+  erased?: boolean;
+}
 
 /** What a decision relied on: the profile's version and the versions of the records it read. */
 export interface Evidence {
@@ -114,6 +125,7 @@ export function evaluateMessage(
   catalog: Catalog,
   consent: ContactPointConsent,
   at: number = Number.NEGATIVE_INFINITY,
+  facts: ContactFacts = {},
 ): Evaluation {
   const reasons: BlockReason[] = [];
   const valueOf = (key: string): Counted | null => (consent === null ? null : counted(consent.get(key), at));
@@ -150,6 +162,13 @@ export function evaluateMessage(
     }
   }
 
+  // An erasure blocks every commercial purpose whatever its model, unless the person opted into this
+  // purpose or topic again after it.
+  if (facts.erased && purpose?.type === 'commercial') {
+    const lifted = purposeValue === 'optedIn' || topicValue === 'optedIn';
+    if (!lifted) reasons.push('erased');
+  }
+
   const contactChecks = message.audience === 'contact' && catalog.settings.checkContactConsent;
   if (contactChecks && message.channel === 'email' && purpose) {
     if (purpose.type === 'commercial' || purpose.type === 'transactional') {
@@ -160,7 +179,7 @@ export function evaluateMessage(
     }
   }
 
-  const tracking = evaluateTracking(message, profile, catalog, consent, at);
+  const tracking = evaluateTracking(message, profile, catalog, consent, at, facts);
   const trackingReasons: TrackingReason[] = [...tracking.reasons];
 
   const sent = reasons.length === 0;
@@ -196,6 +215,7 @@ export function evaluateTracking(
   catalog: Pick<Catalog, 'settings'>,
   consent: ContactPointConsent,
   at: number = Number.NEGATIVE_INFINITY,
+  facts: ContactFacts = {},
 ): TrackingEvaluation {
   const reasons: TrackingReason[] = [];
   const trackingPurpose = profile ? trackingPurposeOf(profile) : undefined;
@@ -209,6 +229,7 @@ export function evaluateTracking(
     if (outcome === 'optInRequired') reasons.push('tracking-opt-in-required');
     if (outcome === 'optInExpired') reasons.push('tracking-opt-in-expired');
   }
+  if (facts.erased && value !== 'optedIn') reasons.push('tracking-erased');
   const contactChecks = message.audience === 'contact' && catalog.settings.checkContactConsent;
   if (contactChecks && message.contact?.doNotTrack === true) reasons.push('contact-do-not-track');
   return {

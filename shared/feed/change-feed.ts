@@ -2,6 +2,7 @@ import { mapLimit } from '../utils/map-limit';
 import { GoneError, ValidationError } from '../errors';
 import type { ConsentRecord } from '../api/common/common.schemas';
 import { toApiRecord } from '../services/api-record';
+import type { ContactPoint } from '../domain/contact-point';
 import type { CommitLookup, ConsentStore, HistoryEntry } from '../storage/consent-store';
 import {
   POSITION_PATTERN,
@@ -11,7 +12,8 @@ import {
   type FeedMarkerStore,
 } from './feed-markers';
 
-export interface FeedChange {
+/** A change of a record, as the history has it. */
+export interface RecordChange {
   at: string;
   actor: string;
   actorId?: string;
@@ -24,6 +26,18 @@ export interface FeedChange {
   before: ConsentRecord | null;
   after: ConsentRecord;
 }
+
+/** An erasure: syncing systems erase the address too (they find it by the keyed digest they keep, or ask for it). */
+export interface ErasedChange {
+  type: 'erased';
+  at: string;
+  actor: string;
+  channel: MarkedCommit['channel'];
+  /** The keyed digest of the address (never the address). */
+  subject: string;
+}
+
+export type FeedChange = RecordChange | ErasedChange;
 
 export interface ChangeFeedOptions {
   /** How long a change waits before it is served, so no marker can still appear behind a cursor. */
@@ -119,13 +133,14 @@ export class ChangeFeedService {
           stopped = true;
           break;
         }
-        if (!Array.isArray(commit)) continue;
-        const from = Math.min(skip, commit.length);
+        if (typeof commit !== 'object') continue;
+        const commitChanges = changesOf(marker.commits[index]!, commit);
+        const from = Math.min(skip, commitChanges.length);
         skip -= from;
-        const fresh = commit.slice(from, from + (limit - changes.length));
-        changes.push(...fresh.map((entry) => toChange(marker.commits[index]!, entry)));
+        const fresh = commitChanges.slice(from, from + (limit - changes.length));
+        changes.push(...fresh);
         served += fresh.length;
-        const more = from + fresh.length < commit.length || index < commits.length - 1;
+        const more = from + fresh.length < commitChanges.length || index < commits.length - 1;
         if (changes.length >= limit && more) {
           stopped = true;
           break;
@@ -148,16 +163,29 @@ export class ChangeFeedService {
   }
 }
 
-function toChange(commit: MarkedCommit, entry: HistoryEntry): FeedChange {
-  const contactPoint = { channel: commit.channel, address: commit.address };
+/** What the feed serves of one landed commit: its entries, or its erasure. */
+function changesOf(commit: MarkedCommit, lookup: Exclude<CommitLookup, 'pending' | 'failed'>): FeedChange[] {
+  if ('erased' in lookup) {
+    const { erasure, channel, subject } = lookup.erased;
+    return [{ type: 'erased', at: erasure.at, actor: erasure.actor, channel, subject }];
+  }
+  // Rows name their contact point; markers written before they did, the marker.
+  const contactPoint =
+    lookup.contactPoint ??
+    (commit.address !== undefined ? { channel: commit.channel, address: commit.address } : undefined);
+  if (!contactPoint) return [];
+  return lookup.entries.map((entry) => toChange(contactPoint, entry));
+}
+
+function toChange(contactPoint: ContactPoint, entry: HistoryEntry): RecordChange {
   return {
     at: entry.at,
     actor: entry.actor,
     ...(entry.actorId !== undefined ? { actorId: entry.actorId } : {}),
     ...(entry.onBehalfOf !== undefined ? { onBehalfOf: entry.onBehalfOf } : {}),
     source: entry.source,
-    channel: commit.channel,
-    contactPoint: commit.address,
+    channel: contactPoint.channel,
+    contactPoint: contactPoint.address,
     purposeId: entry.purposeId,
     ...(entry.topicId !== undefined ? { topicId: entry.topicId } : {}),
     before: entry.before ? toApiRecord(contactPoint, entry.before) : null,

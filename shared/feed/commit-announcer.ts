@@ -96,7 +96,6 @@ export class FeedAnnouncer implements CommitAnnouncer {
       commits: commits.map((c) => ({
         commit: c.id,
         channel: c.contactPoint.channel,
-        address: c.contactPoint.address,
         contactKey: c.history!.partitionKey,
         historyRowKey: c.history!.rowKey,
       })),

@@ -10,7 +10,11 @@ import { submitTransaction } from '../storage/table-transaction';
 export interface MarkedCommit {
   commit: string;
   channel: Channel;
-  address: string;
+  /**
+   * Markers written before history rows named their contact point held its address; markers hold no
+   * address now, so that an erasure leaves none behind in the feed.
+   */
+  address?: string;
   /** The contact point's partition in the consents table, and the commit's history row there. */
   contactKey: string;
   historyRowKey: string;

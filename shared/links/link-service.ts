@@ -6,7 +6,7 @@ import { NotFoundError, ValidationError, type ErrorDetail } from '../errors';
 import type { UpsertResult } from '../api/common/common.schemas';
 import type { LinkRequest, LinkSet } from '../api/links/links.schemas';
 import type { CatalogService } from '../services/catalog-service';
-import { describeContactability } from '../services/check-service';
+import { describeContactability, factsOf } from '../services/check-service';
 import type { ConsentService } from '../services/consent-service';
 import type { ContactPoint } from '../domain/contact-point';
 import type { LinkKeyRing } from './link-keys';
@@ -317,7 +317,14 @@ export class LinkService {
       contact: {},
     } as const;
     return preferencePrefill(
-      describeContactability(catalog, query, link.contactPoint, state!.records, this.consents.now()),
+      describeContactability(
+        catalog,
+        query,
+        link.contactPoint,
+        state!.records,
+        this.consents.now(),
+        factsOf(state!),
+      ),
     );
   }
 }

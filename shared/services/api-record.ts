@@ -2,6 +2,7 @@ import type { ConsentRecord } from '../api/common/common.schemas';
 import type { Catalog } from '../domain/catalog';
 import type { ContactPoint } from '../domain/contact-point';
 import type { StoredConsent } from '../domain/model';
+import type { HistoryEntry } from '../storage/consent-store';
 import { recordId } from '../storage/record-ids';
 
 /**
@@ -20,5 +21,20 @@ export function toApiRecord(
     contactPoint: contactPoint.address,
     ...record,
     purposeId: topic ? topic.purpose.id : record.purposeId,
+  };
+}
+
+/** A history entry as the API returns it (history, export). */
+export function toApiHistoryEntry(contactPoint: ContactPoint, e: HistoryEntry) {
+  return {
+    at: e.at,
+    actor: e.actor,
+    ...(e.actorId !== undefined ? { actorId: e.actorId } : {}),
+    ...(e.onBehalfOf !== undefined ? { onBehalfOf: e.onBehalfOf } : {}),
+    purposeId: e.purposeId,
+    ...(e.topicId !== undefined ? { topicId: e.topicId } : {}),
+    before: e.before ? toApiRecord(contactPoint, e.before) : null,
+    after: toApiRecord(contactPoint, e.after),
+    source: e.source,
   };
 }

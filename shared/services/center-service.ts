@@ -25,7 +25,12 @@ import { type UpsertResult } from '../api/common/common.schemas';
 import type { ContactPoint } from '../domain/contact-point';
 import { itemIssueDetails } from '../utils/issue-details';
 import type { CatalogService } from './catalog-service';
-import { describeContactability, type CheckService, type ContactabilityQuery } from './check-service';
+import {
+  describeContactability,
+  factsOf,
+  type CheckService,
+  type ContactabilityQuery,
+} from './check-service';
 import type { ConsentService } from './consent-service';
 
 export interface SubscriptionCenterQuery {
@@ -66,6 +71,7 @@ export class CenterService {
         contactPoint,
         states[i]!.records,
         this.consents.now(),
+        factsOf(states[i]!),
       ),
     );
     return subscriptionPrefill(query.contact, views);
@@ -168,13 +174,17 @@ export class CenterService {
       }
     }
     const counts: LoadCounts = {
-      consent: { created: 0, updated: 0, unchanged: 0 },
-      tracking: { created: 0, updated: 0, unchanged: 0 },
+      consent: { created: 0, updated: 0, unchanged: 0, suppressed: 0 },
+      tracking: { created: 0, updated: 0, unchanged: 0, suppressed: 0 },
     };
     for (const result of await this.write(records, actor)) {
       const kind = isTracking[result.index] ? counts.tracking : counts.consent;
       // A stale write changed nothing either: the stored record was captured later than this load.
-      kind[result.outcome === 'created' || result.outcome === 'updated' ? result.outcome : 'unchanged']++;
+      kind[
+        result.outcome === 'created' || result.outcome === 'updated' || result.outcome === 'suppressed'
+          ? result.outcome
+          : 'unchanged'
+      ]++;
     }
     return counts;
   }

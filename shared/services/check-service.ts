@@ -2,7 +2,13 @@ import type { z } from 'zod';
 import type { Catalog } from '../domain/catalog';
 import { trackingPurposeOf } from '../domain/catalog';
 import type { ContactPointParser } from '../domain/contact-point';
-import { evaluateMessage, evaluateTracking, type ContactPointConsent } from '../domain/evaluate';
+import {
+  evaluateMessage,
+  evaluateTracking,
+  type ContactFacts,
+  type ContactPointConsent,
+} from '../domain/evaluate';
+import type { Erasure } from '../domain/erasure';
 import { enforcementOn, type Audience, type Channel, type ContactFlags } from '../domain/model';
 import { NotFoundError, ValidationError } from '../errors';
 import { effectiveLinkTarget, linkTarget, type LinkTargetRef } from '../domain/link-target';
@@ -30,6 +36,11 @@ export interface LinkMaker {
   linkFactory(baseUrl: string): Promise<(contactPoint: ContactPoint, target: LinkTargetRef) => LinkSet>;
 }
 
+/** What a decision knows of a contact point beside its records. */
+export function factsOf(state: { erased?: Erasure | undefined }): ContactFacts {
+  return state.erased ? { erased: true } : {};
+}
+
 export class CheckService {
   constructor(
     private readonly consents: ConsentService,
@@ -54,22 +65,33 @@ export class CheckService {
     }
     const catalog = asOf === undefined ? await this.catalog.current() : await this.catalog.asOf(at);
     // Messages to one contact point share its read: one entry per distinct (channel, address).
-    const reads = new Map<string, { contactPoint: ContactPoint; consent: ContactPointConsent }>();
+    const reads = new Map<
+      string,
+      { contactPoint: ContactPoint; consent: ContactPointConsent; facts: ContactFacts }
+    >();
     const keys = messages.map((m) => {
       const normalized = this.parser.parse(m.channel, m.contactPoint);
       if (!normalized.ok) return null;
       const key = `${m.channel}\u0000${normalized.address}`;
       if (!reads.has(key))
-        reads.set(key, { contactPoint: { channel: m.channel, address: normalized.address }, consent: null });
+        reads.set(key, {
+          contactPoint: { channel: m.channel, address: normalized.address },
+          consent: null,
+          facts: {},
+        });
       return key;
     });
     const entries = [...reads.values()];
     const contactPoints = entries.map((e) => e.contactPoint);
-    const records =
+    // An erased address answers as its tombstone does, as of any time: what came before it is gone.
+    const states =
       asOf === undefined
-        ? (await this.consents.readMany(contactPoints)).map((state) => state.records)
+        ? await this.consents.readMany(contactPoints)
         : await this.consents.recordsAsOf(contactPoints, at);
-    entries.forEach((entry, i) => (entry.consent = records[i]!));
+    entries.forEach((entry, i) => {
+      entry.consent = states[i]!.records;
+      entry.facts = factsOf(states[i]!);
+    });
 
     const wantsLinks =
       this.links && asOf === undefined && baseUrl !== undefined && messages.some((m) => m.links === true);
@@ -77,7 +99,7 @@ export class CheckService {
     return messages.map((message, i) => {
       const key = keys[i];
       const read = key ? reads.get(key) : undefined;
-      const evaluation = evaluateMessage(message, catalog, read?.consent ?? null, at);
+      const evaluation = evaluateMessage(message, catalog, read?.consent ?? null, at, read?.facts);
       const decision: Decision = { messageId: message.messageId, ...evaluation };
       if (linkSet && message.links === true && evaluation.decision === 'sent' && read) {
         // A sent message names a known profile and purpose (and topic), so its target resolves.
@@ -109,18 +131,20 @@ export class CheckService {
     });
     const states = await this.consents.readMany([...distinct.values()]);
     const at = this.consents.now();
-    const recordsOf = new Map([...distinct.keys()].map((key, i) => [key, states[i]!.records]));
+    const stateOf = new Map([...distinct.keys()].map((key, i) => [key, states[i]!]));
     return {
       contactPoints: body.contactPoints.map((given, i) => {
         const n = normalized[i]!;
         if (!n.ok)
           return { channel: given.channel, contactPoint: given.contactPoint, valid: false, profiles: [] };
         const contactPoint = { channel: n.channel, address: n.address };
-        const consent = recordsOf.get(`${n.channel}\u0000${n.address}`)!;
+        const state = stateOf.get(`${n.channel}\u0000${n.address}`)!;
+        const consent = state.records;
         return {
           channel: n.channel,
           contactPoint: n.address,
           valid: true,
+          ...(state.erased ? { erased: { at: state.erased.at, actor: state.erased.actor } } : {}),
           profiles: profiles.map((profile) => {
             const view = describeContactability(
               catalog,
@@ -133,6 +157,7 @@ export class CheckService {
               contactPoint,
               consent,
               at,
+              factsOf(state),
             );
             const anySends = (type: string) => view.purposes.some((p) => p.type === type && p.willSend);
             return {
@@ -156,7 +181,14 @@ export class CheckService {
     if (!profile) throw new NotFoundError(`There is no profile "${query.profileId}".`);
     const contactPoint = this.consents.contactPoint(query.channel, query.contactPoint);
     const [state] = await this.consents.readMany([contactPoint]);
-    return describeContactability(catalog, query, contactPoint, state!.records, this.consents.now());
+    return describeContactability(
+      catalog,
+      query,
+      contactPoint,
+      state!.records,
+      this.consents.now(),
+      factsOf(state!),
+    );
   }
 }
 
@@ -167,6 +199,7 @@ export function describeContactability(
   consent: ContactPointConsent,
   /** When it is decided (epoch ms): opt-ins expired by then count as not set. */
   at: number,
+  facts: ContactFacts = {},
 ): Contactability {
   const profile = catalog.profiles.get(query.profileId)!;
   const base = {
@@ -178,7 +211,7 @@ export function describeContactability(
   const purposes = profile.purposes
     .filter((p) => p.type !== 'tracking')
     .map((purpose) => {
-      const forPurpose = evaluateMessage({ ...base, purposeId: purpose.id }, catalog, consent, at);
+      const forPurpose = evaluateMessage({ ...base, purposeId: purpose.id }, catalog, consent, at, facts);
       return {
         purposeId: purpose.id,
         type: purpose.type,
@@ -192,6 +225,7 @@ export function describeContactability(
             catalog,
             consent,
             at,
+            facts,
           );
           return {
             topicId: topic.id,
@@ -203,7 +237,7 @@ export function describeContactability(
       };
     });
   const trackingPurpose = trackingPurposeOf(profile)!;
-  const tracking = evaluateTracking(base, profile, catalog, consent, at);
+  const tracking = evaluateTracking(base, profile, catalog, consent, at, facts);
   return {
     channel: query.channel,
     contactPoint: contactPoint.address,

@@ -4,11 +4,12 @@ import { asActor, type Actor } from '../domain/access';
 import type { Catalog } from '../domain/catalog';
 import type { ConsentWrite } from '../domain/consent-change';
 import { contactPointId, type ContactPoint, type ContactPointParser } from '../domain/contact-point';
+import type { Erasure } from '../domain/erasure';
 import type { Channel, PendingConfirmation, StoredConsent } from '../domain/model';
 import { CapacityError, NotFoundError, ValidationError } from '../errors';
 import type { ConsentStore, ContactPointState, HistoryQuery, Publication } from '../storage/consent-store';
 import { mapLimit } from '../utils/map-limit';
-import { toApiRecord } from './api-record';
+import { toApiHistoryEntry, toApiRecord } from './api-record';
 import type { CatalogService } from './catalog-service';
 import { commitWithRetry, type Attempt } from './commit-with-retry';
 import { CreationGuess } from './creation-guess';
@@ -74,7 +75,7 @@ export class ConsentService {
   async read(
     channel: Channel,
     raw: string,
-  ): Promise<{ contactPoint: ContactPoint; records: ConsentRecord[] }> {
+  ): Promise<{ contactPoint: ContactPoint; records: ConsentRecord[]; erased?: Erasure }> {
     const contactPoint = this.contactPoint(channel, raw);
     const catalog = await this.catalog.current();
     await this.store.ready();
@@ -84,7 +85,7 @@ export class ConsentService {
       .sort(
         (a, b) => a.purposeId.localeCompare(b.purposeId) || (a.topicId ?? '').localeCompare(b.topicId ?? ''),
       );
-    return { contactPoint, records };
+    return { contactPoint, records, ...(state.erased ? { erased: state.erased } : {}) };
   }
 
   /** The service's time (epoch ms): what opt-in expiry is judged against. */
@@ -96,7 +97,7 @@ export class ConsentService {
   async recordsAsOf(
     contactPoints: readonly ContactPoint[],
     at: number,
-  ): Promise<Map<string, StoredConsent>[]> {
+  ): Promise<Array<{ records: Map<string, StoredConsent>; erased?: Erasure }>> {
     await this.store.ready();
     return mapLimit(contactPoints, this.options.concurrency, (cp) => this.store.recordsAsOf(cp, at));
   }
@@ -112,17 +113,7 @@ export class ConsentService {
     await this.store.ready();
     const page = await this.store.history(contactPoint, query);
     return {
-      entries: page.entries.map((e) => ({
-        at: e.at,
-        actor: e.actor,
-        ...(e.actorId !== undefined ? { actorId: e.actorId } : {}),
-        ...(e.onBehalfOf !== undefined ? { onBehalfOf: e.onBehalfOf } : {}),
-        purposeId: e.purposeId,
-        ...(e.topicId !== undefined ? { topicId: e.topicId } : {}),
-        before: e.before ? toApiRecord(contactPoint, e.before) : null,
-        after: toApiRecord(contactPoint, e.after),
-        source: e.source,
-      })),
+      entries: page.entries.map((e) => toApiHistoryEntry(contactPoint, e)),
       ...(page.continuationToken ? { continuationToken: page.continuationToken } : {}),
     };
   }

@@ -1,6 +1,8 @@
 import type { UpsertResult } from '../api/common/common.schemas';
 import { applyConsentWrite, type ConsentWrite, type Precondition } from '../domain/consent-change';
 import type { Actor } from '../domain/access';
+import { writeAllowedAfterErasure } from '../domain/erasure';
+import { erasedEventKey } from '../storage/subject-key';
 import { consentKey, type PendingConfirmation, type StoredConsent } from '../domain/model';
 import { NotFoundError, type ErrorDetail } from '../errors';
 import type { ContactPointState, HistoryEntry, NextState } from '../storage/consent-store';
@@ -71,7 +73,7 @@ export function planWrites(
   const pending = livePending(state.pending, Date.parse(now));
   const events = new Map(state.events);
   // A provider's second delivery of an event this contact point has seen changes nothing.
-  const repeated = event !== undefined && events.has(event);
+  const repeated = event !== undefined && (events.has(event) || events.has(erasedEventKey(event)));
   if (event !== undefined && !repeated) {
     events.set(event, now);
     for (const oldest of events.keys()) {
@@ -119,6 +121,11 @@ export function planWrites(
         };
       }
     }
+    // An erased address is never re-subscribed by anyone but the person (DOMAIN.md, Erasure).
+    if (state.erased && !writeAllowedAfterErasure(state.erased, write, current, now)) {
+      result('suppressed', current);
+      continue;
+    }
     const sequence = state.sequence + entries.length + 1;
     const applied = applyConsentWrite(current, seen.get(key), write, {
       now,
@@ -147,7 +154,10 @@ export function planWrites(
     if (seen.get(key) !== markBefore) marksMoved = true;
     result(applied.outcome, applied.record);
   }
-  const eventKept = event !== undefined && !repeated;
+  // An erased address with nothing applied keeps nothing, not even the event (that would store it again).
+  const tombstoneOnly = state.erased !== undefined && records.size === 0 && pending.size === 0;
+  if (tombstoneOnly && event !== undefined && !repeated) events.delete(event);
+  const eventKept = event !== undefined && !repeated && !tombstoneOnly;
   const changed = entries.length > 0 || marksMoved || confirmed || eventKept;
   return { results, change: changed ? { next: { records, seen, pending, events }, entries } : undefined };
 }

@@ -38,12 +38,15 @@ export interface CatalogStore {
   settingsAsOf(at: number): Promise<Settings>;
   /** The link signing key kept here: `generated` is stored unless one already is, and the stored one returned. */
   linkKey(generated: SigningKey): Promise<SigningKey>;
+  /** The subject key kept here: `generated` is stored unless one already is, and the stored one returned. */
+  subjectKey(generated: string): Promise<string>;
 }
 
 const PARTITION = 'config';
 const PROFILES_ROW = 'profiles';
 const SETTINGS_ROW = 'settings';
 const LINK_KEY_ROW = 'linkKey';
+const SUBJECT_KEY_ROW = 'subjectKey';
 const MAX_PROFILES_CHARS = 400_000;
 const MAX_SETTINGS_ATTEMPTS = 10;
 /** Versions are kept as `<row>~<countdown>`: newest first, so "the version in effect at T" is one short scan. */
@@ -177,22 +180,23 @@ export class TableCatalogStore implements CatalogStore {
   }
 
   async linkKey(generated: SigningKey): Promise<SigningKey> {
-    // A create: the first instance to get here decides, every other one reads what it stored.
+    const entity = await this.keptOnce(LINK_KEY_ROW, { kid: generated.id, secret: generated.secret });
+    return { id: String(entity.kid), secret: String(entity.secret) };
+  }
+
+  async subjectKey(generated: string): Promise<string> {
+    return String((await this.keptOnce(SUBJECT_KEY_ROW, { secret: generated })).secret);
+  }
+
+  /** A value kept once for the whole deployment: the first instance to get here decides, every other reads it. */
+  private async keptOnce(row: string, values: Record<string, string>): Promise<Record<string, unknown>> {
     await storageCall(
       async () => {
-        await this.table.createEntity({
-          partitionKey: PARTITION,
-          rowKey: LINK_KEY_ROW,
-          kid: generated.id,
-          secret: generated.secret,
-        });
+        await this.table.createEntity({ partitionKey: PARTITION, rowKey: row, ...values });
       },
       { 409: () => undefined },
     );
-    const entity = await storageCall(() =>
-      this.table.getEntity<Record<string, unknown>>(PARTITION, LINK_KEY_ROW),
-    );
-    return { id: String(entity.kid), secret: String(entity.secret) };
+    return storageCall(() => this.table.getEntity<Record<string, unknown>>(PARTITION, row));
   }
 
   private profilesEntity(profiles: Profile[]) {

@@ -1,6 +1,7 @@
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import type { TableEntity, TableEntityResult } from '@azure/data-tables';
 import type { ContactPoint } from '../domain/contact-point';
+import type { Erasure } from '../domain/erasure';
 import type { PendingConfirmation, Source, StoredConsent } from '../domain/model';
 import { CapacityError, ValidationError } from '../errors';
 import {
@@ -13,6 +14,7 @@ import {
 } from './chunks';
 import type { ContactPointState, HistoryEntry, NextState } from './consent-store';
 import { contactPointKey, historyRowKey, STATE_ROW_KEY } from './keys';
+import { erasedEventKey, isErasedEventKey, subjectOf } from './subject-key';
 
 /*
  * How a contact point is stored, apart from the client that stores it: pure conversions between
@@ -74,8 +76,13 @@ export function stateEntityOf(contactPoint: ContactPoint, next: NextState, lastS
   };
 }
 
-/** The history entity of one commit: its entries compressed, keyed by its first sequence; a CapacityError if too large. */
+/**
+ * The history entity of one commit: its entries compressed, keyed by its first sequence, with the
+ * contact point they are of (what the change feed serves; an erasure deletes it with the row); a
+ * CapacityError if too large.
+ */
 export function historyEntityOf(
+  contactPoint: ContactPoint,
   partitionKey: string,
   entries: readonly HistoryEntry[],
   commit: string,
@@ -93,13 +100,78 @@ export function historyEntityOf(
     count: entries.length,
     at: last.at,
     actor: last.actor,
+    channel: contactPoint.channel,
+    address: contactPoint.address,
     ...toBinaryChunks(packed, 'z'),
   };
 }
 
+/**
+ * The state entity an erasure leaves: no address and no records, only the keyed digest of the address
+ * (which a read checks, as it checks the address of a live contact point) and the sequence, so later
+ * history never reuses a row key. `erasureProps` add the erasure itself when it is committed.
+ */
+export function tombstoneEntityOf(
+  contactPoint: ContactPoint,
+  sequence: number,
+  events: ReadonlyMap<string, string>,
+): Entity {
+  // Provider events seen are kept keyed: a replay of one still changes nothing.
+  const kept = new Map([...events].map(([id, at]) => [isErasedEventKey(id) ? id : erasedEventKey(id), at]));
+  const keptJson = mapJson(kept);
+  return {
+    partitionKey: contactPointKey(contactPoint.channel, contactPoint.address),
+    rowKey: STATE_ROW_KEY,
+    channel: contactPoint.channel,
+    sequence,
+    r0: '{}',
+    ...(keptJson === '' ? {} : toChunks(keptJson, 'e')),
+  };
+}
+
+/** What every state entity of an erased contact point carries: the erasure, and whether history is still being deleted. */
+export function erasureProps(contactPoint: ContactPoint, erasure: Erasure, purging: boolean): Entity {
+  return {
+    partitionKey: contactPointKey(contactPoint.channel, contactPoint.address),
+    rowKey: STATE_ROW_KEY,
+    subject: subjectOf(contactPoint.channel, contactPoint.address),
+    erasure: JSON.stringify(erasure),
+    purging,
+  };
+}
+
+/** The erasure's own history row: what the change feed serves of it (no address, no content). */
+export function erasureEntityOf(contactPoint: ContactPoint, erasure: Erasure): Entity {
+  return {
+    partitionKey: contactPointKey(contactPoint.channel, contactPoint.address),
+    rowKey: historyRowKey(erasure.sequence),
+    commit: erasure.id,
+    kind: 'erasure',
+    first: erasure.sequence,
+    count: 0,
+    at: erasure.at,
+    actor: erasure.actor,
+    channel: contactPoint.channel,
+    subject: subjectOf(contactPoint.channel, contactPoint.address),
+    erasure: JSON.stringify(erasure),
+  };
+}
+
+/** Whether a history row is an erasure's: every row after it (older) was erased. */
+export function isErasureRow(entity: Record<string, unknown>): boolean {
+  return entity.kind === 'erasure';
+}
+
+/** The erasure a row or state entity carries, if any. */
+export function erasureOf(entity: Record<string, unknown>): Erasure | undefined {
+  return typeof entity.erasure === 'string' ? (JSON.parse(entity.erasure) as Erasure) : undefined;
+}
+
 /** A stored state entity as the service's state. */
 export function stateOf(entity: TableEntityResult<Record<string, unknown>>): ContactPointState {
+  const erased = erasureOf(entity);
   return {
+    ...(erased ? { erased, ...(entity.purging === true ? { purging: true } : {}) } : {}),
     records: new Map(Object.entries(parsed<StoredConsent>(fromChunks(entity, 'r')))),
     seen: new Map(Object.entries(parsed<string>(fromChunks(entity, 'm')))),
     pending: new Map(Object.entries(parsed<PendingConfirmation>(fromChunks(entity, 'q')))),
@@ -118,6 +190,7 @@ export function recordsOf(entity: Record<string, unknown>): Map<string, StoredCo
 
 /** The entries of one history entity, newest first (single-entry entities are an older layout). */
 export function entriesOf(entity: Record<string, unknown>): HistoryEntry[] {
+  if (isErasureRow(entity)) return [];
   if (entity.z0 instanceof Uint8Array) {
     const entries = JSON.parse(inflateRawSync(fromBinaryChunks(entity, 'z')).toString('utf8'));
     return (entries as HistoryEntry[]).reverse();

@@ -1,4 +1,5 @@
 import type { ContactPoint } from '../domain/contact-point';
+import type { Erasure } from '../domain/erasure';
 import type { Channel, PendingConfirmation, Source, StoredConsent } from '../domain/model';
 import type { Entity } from './consent-entities';
 
@@ -27,6 +28,10 @@ export interface ContactPointState {
   head?: number;
   /** Feed position time of the last commit: the next one's announcement must come after it. */
   feedAt: number;
+  /** The person's last erasure of this contact point: its tombstone keeps blocking. */
+  erased?: Erasure;
+  /** History from before the erasure is still being deleted (a retried erase or the sweep finishes it). */
+  purging?: boolean;
   /** `null` when nothing is stored yet. */
   etag: string | null;
 }
@@ -73,10 +78,34 @@ export interface PreparedCommit {
   readonly entries: readonly HistoryEntry[];
   readonly state: Entity;
   readonly history: Entity | undefined;
+  /** An erasure's commit: the tombstone it leaves, and the history rows it deletes in its transaction. */
+  readonly erasure?: Erasure;
+  readonly deletes?: readonly string[];
 }
 
-/** What a history row holds for a commit an announcement names. */
-export type CommitLookup = HistoryEntry[] | 'pending' | 'failed';
+/** An erasure's commit, and the rows of history left to delete once its tombstone has landed. */
+export interface PreparedErasure extends PreparedCommit {
+  readonly erasure: Erasure;
+  readonly remaining: readonly string[];
+}
+
+/** An erasure as the change feed serves it: the keyed digest of the address, never the address. */
+export interface ErasureLookup {
+  erasure: Erasure;
+  channel: Channel;
+  subject: string;
+}
+
+/**
+ * What a history row holds for a commit an announcement names: its entries (and the contact point
+ * they are of), an erasure, `pending` if the row is not there (yet), `failed` if another commit holds
+ * it or an erasure of the contact point deleted it (either way, that commit is not to be served).
+ */
+export type CommitLookup =
+  | { entries: HistoryEntry[]; contactPoint: ContactPoint | undefined }
+  | { erased: ErasureLookup }
+  | 'pending'
+  | 'failed';
 
 export interface ScannedContactPoint {
   key: string;
@@ -132,16 +161,33 @@ export interface ConsentStore {
    * `previous` was read (else a WriteConflict). Without entries only the state changes.
    */
   commit(prepared: PreparedCommit, previous: ContactPointState, publication?: Publication): Promise<void>;
+  /**
+   * The commit that erases a contact point (see DOMAIN.md, Erasure): a tombstone replacing its state,
+   * the erasure's own history row, and as many of the history rows before it as fit in one
+   * transaction; `remaining` are deleted by `purge` once it has landed.
+   */
+  prepareErasure(
+    contactPoint: ContactPoint,
+    erasure: Omit<Erasure, 'sequence'>,
+    previous: ContactPointState,
+  ): Promise<PreparedErasure>;
+  /**
+   * Deletes whatever history from before the contact point's erasure is left (after a failure
+   * half-way too) and records that none is. Idempotent. False when the contact point's tombstone is
+   * not this erasure's (it never landed, or a later erasure took over): nothing is done.
+   */
+  purge(contactKey: string, erasure: Erasure): Promise<boolean>;
   history(contactPoint: ContactPoint, query: HistoryQuery): Promise<HistoryPage>;
   /**
    * The records as they stood at `at` (epoch ms): the current ones with every later commit undone,
-   * newest first, down to the last commit made by then.
+   * newest first, down to the last commit made by then (never past an erasure: what came before it
+   * is gone), and the contact point's erasure if it has one.
    */
-  recordsAsOf(contactPoint: ContactPoint, at: number): Promise<Map<string, StoredConsent>>;
-  /**
-   * The entries of commit `commit` at a history row: `pending` if the row is not there (yet),
-   * `failed` if another commit holds it (so this one never landed).
-   */
+  recordsAsOf(
+    contactPoint: ContactPoint,
+    at: number,
+  ): Promise<{ records: Map<string, StoredConsent>; erased?: Erasure }>;
+  /** What the history row `historyRowKey` holds for commit `commit` (see CommitLookup). */
   readCommit(contactKey: string, historyRowKey: string, commit: string): Promise<CommitLookup>;
   /**
    * Contact points in key order, with their records: from `from` on (the contact point at `from`

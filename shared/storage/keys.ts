@@ -1,14 +1,17 @@
-import { createHash } from 'node:crypto';
 import type { Channel } from '../domain/model';
+import { keyedDigest } from './subject-key';
 
 const CHANNEL_CODES: Record<Channel, string> = { email: 'e', sms: 's', voice: 'v', custom: 'c' };
 
 /** The bytes of a contact point's digest that name its partition (80 bits: see `contactPointKey`). */
 export const LOCATOR_BYTES = 10;
 
-/** The leading bytes of SHA-256 over a contact point's channel and normalized address. */
+/**
+ * The leading bytes of the keyed digest (HMAC-SHA-256 under the subject key) of a contact point's
+ * channel and normalized address: no unkeyed hash of an address is ever stored.
+ */
 export function contactPointLocator(channel: Channel, address: string): Buffer {
-  return createHash('sha256').update(`${channel}\n${address}`, 'utf8').digest().subarray(0, LOCATOR_BYTES);
+  return keyedDigest(channel, address).subarray(0, LOCATOR_BYTES);
 }
 
 /** The PartitionKeys of one channel's contact points: from its code to the next character. */
@@ -18,7 +21,7 @@ export function channelKeyRange(channel: Channel): [string, string] {
 }
 
 /**
- * The PartitionKey of a contact point: its channel code and 80 bits of the digest of its address,
+ * The PartitionKey of a contact point: its channel code and 80 bits of the keyed digest of its address,
  * in hex. A record id carries the same bits, so the record is found from its id with one point read
  * and no index; hashed keys also spread a bulk load evenly over the storage's partition servers.
  * The entity keeps the full address and a read checks it: two addresses sharing 80 bits (about one

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { CHANNELS, consentKey, type Channel } from '../domain/model';
 import { LOCATOR_BYTES, contactKeyOf, contactPointLocator } from './keys';
+import { keyedDigest } from './subject-key';
 
 /**
  * The namespace of the fixed ids of purposes and topics that carry no Dataverse id of their own
@@ -32,9 +33,7 @@ const LOCATOR_BITS = BigInt(LOCATOR_BYTES * 8);
  */
 export function recordId(channel: Channel, address: string, purposeId: string, topicId?: string): string {
   const locator = contactPointLocator(channel, address);
-  const keyDigest = createHash('sha256')
-    .update(`${channel}\n${address}\n${consentKey(purposeId, topicId)}`, 'utf8')
-    .digest();
+  const keyDigest = keyedDigest(channel, address, consentKey(purposeId, topicId));
   const payload =
     (BigInt(`0x${locator.toString('hex')}`) << (KEY_BITS + 2n)) |
     (BigInt(CHANNELS.indexOf(channel)) << KEY_BITS) |

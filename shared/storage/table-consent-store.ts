@@ -1,17 +1,23 @@
 import { randomUUID } from 'node:crypto';
 import { odata, type TableClient, type TableEntityResult, type TransactionAction } from '@azure/data-tables';
 import type { ContactPoint } from '../domain/contact-point';
+import type { Erasure } from '../domain/erasure';
 import { consentKey, type Channel, type StoredConsent } from '../domain/model';
-import { ConflictError } from '../errors';
+import { ConflictError, StorageContentionError } from '../errors';
 import type { Limiter } from '../utils/limiter';
 import {
   decodeContinuationToken,
   emptyState,
   encodeContinuationToken,
   entriesOf,
+  erasureEntityOf,
+  erasureOf,
+  erasureProps,
   historyEntityOf,
+  isErasureRow,
   recordsOf,
   stateOf,
+  tombstoneEntityOf,
   type Entity,
 } from './consent-entities';
 import {
@@ -25,6 +31,7 @@ import {
   type HistoryQuery,
   type NextState,
   type PreparedCommit,
+  type PreparedErasure,
   type Publication,
   type ScannedContactPoint,
 } from './consent-store';
@@ -39,6 +46,7 @@ import {
   sequenceOfHistoryRowKey,
 } from './keys';
 import { ensureTable, once, storageCall } from './storage-call';
+import { subjectOf } from './subject-key';
 import { submitTransaction } from './table-transaction';
 import { WriteConflict } from './write-conflict';
 
@@ -46,6 +54,8 @@ import { WriteConflict } from './write-conflict';
 const AS_OF_POINT_READS = 16;
 /** History entities per page when a replay queries the history. */
 const AS_OF_PAGE = 100;
+/** Operations in one entity group transaction (the storage's limit). */
+const TRANSACTION_OPS = 100;
 
 type Result = TableEntityResult<Record<string, unknown>>;
 
@@ -55,12 +65,18 @@ type Result = TableEntityResult<Record<string, unknown>>;
  * the state's ETag. Announcing commits is the change feed's job, behind `CommitAnnouncer`.
  */
 export class TableConsentStore implements ConsentStore {
-  readonly ready = once(() => ensureTable(this.table));
+  /** The table exists and the subject key every partition key is derived with is loaded. */
+  readonly ready = once(async () => {
+    await ensureTable(this.table);
+    await this.keys?.();
+  });
 
   constructor(
     private readonly table: TableClient,
     private readonly limiter: Limiter,
     private readonly announcer?: CommitAnnouncer,
+    /** Loads the subject key (see subject-key.ts). */
+    private readonly keys?: () => Promise<void>,
   ) {}
 
   async read(contactPoint: ContactPoint): Promise<ContactPointState> {
@@ -69,7 +85,13 @@ export class TableConsentStore implements ConsentStore {
       STATE_ROW_KEY,
     );
     if (!entity) return emptyState();
-    if (entity.address !== contactPoint.address || entity.channel !== contactPoint.channel) {
+    // A live contact point keeps its address, a tombstone the keyed digest of it: either is checked.
+    const same =
+      entity.channel === contactPoint.channel &&
+      (typeof entity.address === 'string'
+        ? entity.address === contactPoint.address
+        : entity.subject === subjectOf(contactPoint.channel, contactPoint.address));
+    if (!same) {
       throw new ConflictError('Two contact points map to one storage key; this address cannot be stored.');
     }
     return stateOf(entity);
@@ -79,7 +101,8 @@ export class TableConsentStore implements ConsentStore {
     contactKey: string,
   ): Promise<{ contactPoint: ContactPoint; state: ContactPointState } | undefined> {
     const entity = await this.pointRead(contactKey, STATE_ROW_KEY);
-    if (!entity) return undefined;
+    // A tombstone holds no address: nothing about the person is found from a key.
+    if (!entity || typeof entity.address !== 'string') return undefined;
     return {
       contactPoint: { channel: entity.channel as Channel, address: entity.address as string },
       state: stateOf(entity),
@@ -98,8 +121,90 @@ export class TableConsentStore implements ConsentStore {
   prepare(contactPoint: ContactPoint, next: NextState, entries: readonly HistoryEntry[]): PreparedCommit {
     const id = randomUUID();
     const state = stateEntityOf(contactPoint, next, entries[entries.length - 1]?.sequence);
-    const history = entries.length > 0 ? historyEntityOf(state.partitionKey, entries, id) : undefined;
+    const history =
+      entries.length > 0 ? historyEntityOf(contactPoint, state.partitionKey, entries, id) : undefined;
     return { contactPoint, id, entries, state, history };
+  }
+
+  async prepareErasure(
+    contactPoint: ContactPoint,
+    erasure: Omit<Erasure, 'sequence'>,
+    previous: ContactPointState,
+  ): Promise<PreparedErasure> {
+    const sequence = previous.sequence + 1;
+    const full: Erasure = { ...erasure, sequence };
+    const partitionKey = contactPointKey(contactPoint.channel, contactPoint.address);
+    // Every history row stored so far, newest first (the likeliest still in a feed reader's window).
+    const rows = previous.etag === null ? [] : await this.historyRows(partitionKey, previous.sequence);
+    const inTransaction = TRANSACTION_OPS - 2;
+    return {
+      contactPoint,
+      id: erasure.id,
+      entries: [],
+      state: tombstoneEntityOf(contactPoint, sequence, previous.events),
+      history: erasureEntityOf(contactPoint, full),
+      erasure: full,
+      deletes: rows.slice(0, inTransaction),
+      remaining: rows.slice(inTransaction),
+    };
+  }
+
+  async purge(contactKey: string, erasure: Erasure): Promise<boolean> {
+    const current = await this.pointRead(contactKey, STATE_ROW_KEY);
+    // Not (or no longer) this erasure's tombstone: it never landed, or a later erasure took over.
+    if (!current || erasureOf(current)?.id !== erasure.id) return false;
+    if (current.purging !== true) return true;
+    // Rows left from before the erasure; a concurrent purge may delete some of them too.
+    for (let attempt = 0; ; attempt++) {
+      const rows = await this.historyRows(contactKey, erasure.sequence - 1);
+      if (rows.length === 0) break;
+      const batches: string[][] = [];
+      for (let i = 0; i < rows.length; i += TRANSACTION_OPS) batches.push(rows.slice(i, i + TRANSACTION_OPS));
+      const raced = await Promise.all(batches.map((batch) => this.deleteRows(contactKey, batch)));
+      if (!raced.includes(true)) break;
+      if (attempt >= 8) throw new StorageContentionError();
+    }
+    // None left: say so on the state, unless a commit changed it meanwhile (it kept the flag: next time).
+    await this.limiter.run(() =>
+      storageCall(
+        async () => {
+          await this.table.updateEntity(
+            { partitionKey: contactKey, rowKey: STATE_ROW_KEY, purging: false },
+            'Merge',
+            { etag: current.etag },
+          );
+        },
+        { 404: () => undefined, 412: () => undefined },
+      ),
+    );
+    return true;
+  }
+
+  /** Deletes rows in one transaction; true when one was already gone (another purge got there first). */
+  private deleteRows(partitionKey: string, rowKeys: readonly string[]): Promise<boolean> {
+    const actions = rowKeys.map((rowKey): TransactionAction => ['delete', { partitionKey, rowKey }]);
+    return this.limiter.run(() =>
+      storageCall(
+        async () => {
+          await submitTransaction(this.table, actions);
+          return false;
+        },
+        { 404: () => true },
+      ),
+    );
+  }
+
+  /** Row keys of the history rows of a partition up to `lastSequence`, newest first. */
+  private historyRows(partitionKey: string, lastSequence: number): Promise<string[]> {
+    const filter = odata`PartitionKey eq ${partitionKey} and RowKey ge ${historyRowKey(lastSequence)} and RowKey lt ${HISTORY_ROW_END}`;
+    return storageCall(async () => {
+      const keys: string[] = [];
+      const rows = this.table.listEntities<Record<string, unknown>>({
+        queryOptions: { filter, select: ['RowKey'] },
+      });
+      for await (const row of rows) keys.push(row.rowKey!);
+      return keys;
+    });
   }
 
   publish(
@@ -118,10 +223,16 @@ export class TableConsentStore implements ConsentStore {
     const announced =
       publication.announcementOf(prepared.id) ??
       (prepared.history && this.announcer ? await this.announcer.announce(prepared, previous) : undefined);
+    // An erasure's tombstone is carried by every later commit: it keeps blocking until erased again.
+    const erasure = prepared.erasure ?? previous.erased;
+    const purging = prepared.erasure
+      ? (prepared as Partial<PreparedErasure>).remaining!.length > 0
+      : previous.purging === true;
     const state: Entity = {
       ...prepared.state,
       sequence: prepared.state.sequence ?? previous.sequence,
       feedAt: announced?.time ?? previous.feedAt,
+      ...(erasure ? erasureProps(prepared.contactPoint, erasure, purging) : {}),
     };
     const head = prepared.history ? (prepared.history.first as number) : previous.head;
     if (head !== undefined) state.head = head;
@@ -132,6 +243,10 @@ export class TableConsentStore implements ConsentStore {
     const actions: TransactionAction[] = [
       previous.etag === null ? ['create', state] : ['update', state, 'Replace', { etag: previous.etag }],
       ...(history ? [['create', history] as TransactionAction] : []),
+      ...(prepared.deletes ?? []).map((rowKey): TransactionAction => [
+        'delete',
+        { partitionKey: state.partitionKey, rowKey },
+      ]),
     ];
     const conflict = () => {
       throw new WriteConflict();
@@ -158,7 +273,7 @@ export class TableConsentStore implements ConsentStore {
         prepared.history.rowKey,
         prepared.id,
       );
-      if (Array.isArray(landed)) return;
+      if (typeof landed === 'object') return;
       if (announced) await this.announcer!.failed(announced).catch(() => undefined);
       throw error;
     }
@@ -186,6 +301,8 @@ export class TableConsentStore implements ConsentStore {
       for await (const page of pages) {
         for (const entity of page) {
           if (found.length >= options.max) break;
+          // A tombstone (an erased contact point with nothing stored since) lists nothing.
+          if (typeof entity.address !== 'string') continue;
           found.push({
             key: entity.partitionKey!,
             contactPoint: { channel: entity.channel as Channel, address: entity.address as string },
@@ -200,9 +317,27 @@ export class TableConsentStore implements ConsentStore {
 
   async readCommit(contactKey: string, historyRowKey: string, commit: string): Promise<CommitLookup> {
     const entity = await this.pointRead(contactKey, historyRowKey);
-    if (!entity) return 'pending';
+    if (!entity) {
+      // Absent: not landed yet, or erased since (a commit from before an erasure can no longer land).
+      const state = await this.pointRead(contactKey, STATE_ROW_KEY);
+      const erasure = state && erasureOf(state);
+      return erasure && erasure.sequence > sequenceOfHistoryRowKey(historyRowKey) ? 'failed' : 'pending';
+    }
     if (entity.commit !== commit) return 'failed';
-    return entriesOf(entity).reverse();
+    if (isErasureRow(entity)) {
+      return {
+        erased: {
+          erasure: erasureOf(entity)!,
+          channel: entity.channel as Channel,
+          subject: entity.subject as string,
+        },
+      };
+    }
+    const contactPoint =
+      typeof entity.address === 'string'
+        ? { channel: entity.channel as Channel, address: entity.address }
+        : undefined;
+    return { entries: entriesOf(entity).reverse(), contactPoint };
   }
 
   async history(contactPoint: ContactPoint, query: HistoryQuery): Promise<HistoryPage> {
@@ -224,8 +359,12 @@ export class TableConsentStore implements ConsentStore {
       const pages = this.table
         .listEntities<Record<string, unknown>>({ queryOptions: { filter } })
         .byPage({ maxPageSize: Math.min(query.limit + 1, 1000) });
-      for await (const page of pages) {
-        for (const entity of page) found.push(...entriesOf(entity).filter(wanted));
+      pages: for await (const page of pages) {
+        for (const entity of page) {
+          // What came before an erasure is gone (or about to be): the history ends there.
+          if (isErasureRow(entity)) break pages;
+          found.push(...entriesOf(entity).filter(wanted));
+        }
         if (found.length > query.limit) break;
       }
       const entries = found.slice(0, query.limit);
@@ -236,15 +375,32 @@ export class TableConsentStore implements ConsentStore {
     });
   }
 
-  async recordsAsOf(contactPoint: ContactPoint, at: number): Promise<Map<string, StoredConsent>> {
+  async recordsAsOf(
+    contactPoint: ContactPoint,
+    at: number,
+  ): Promise<{ records: Map<string, StoredConsent>; erased?: Erasure }> {
     // The state first: every commit it reflects is then also in the history read after it.
     const state = await this.read(contactPoint);
+    const records = await this.undoneTo(contactPoint, state, at);
+    return { records, ...(state.erased ? { erased: state.erased } : {}) };
+  }
+
+  private async undoneTo(
+    contactPoint: ContactPoint,
+    state: ContactPointState,
+    at: number,
+  ): Promise<Map<string, StoredConsent>> {
     const { records } = state;
     const partitionKey = contactPointKey(contactPoint.channel, contactPoint.address);
     // Commits are undone newest first, in sequence order, so clocks that disagree cannot reorder
     // them; the walk stops at the first commit made by `at`.
     const undo = (entity: Record<string, unknown>): boolean => {
       if (Date.parse(entity.at as string) <= at) return false;
+      // Before an erasure nothing is known any more.
+      if (isErasureRow(entity)) {
+        records.clear();
+        return false;
+      }
       for (const entry of entriesOf(entity)) {
         const key = consentKey(entry.purposeId, entry.topicId);
         if (entry.before) records.set(key, entry.before);

@@ -513,8 +513,8 @@ describe('load consent', () => {
     });
     expect(res.status).toBe(200);
     expect(res.body).toEqual({
-      consent: { created: 4, updated: 0, unchanged: 0 },
-      tracking: { created: 4, updated: 0, unchanged: 0 },
+      consent: { created: 4, updated: 0, unchanged: 0, suppressed: 0 },
+      tracking: { created: 4, updated: 0, unchanged: 0, suppressed: 0 },
     });
     expect(await values(a)).toEqual({ 'ctr-news': 'optedIn', 'ctr-tracking': 'optedIn' });
     expect(await values(b)).toEqual({ 'ctr-news': 'optedOut', 'ctr-tracking': 'optedIn' });
@@ -539,8 +539,8 @@ describe('load consent', () => {
       ],
     });
     expect(res.body).toEqual({
-      consent: { created: 2, updated: 0, unchanged: 0 },
-      tracking: { created: 2, updated: 0, unchanged: 0 },
+      consent: { created: 2, updated: 0, unchanged: 0, suppressed: 0 },
+      tracking: { created: 2, updated: 0, unchanged: 0, suppressed: 0 },
     });
     expect(await values(shared)).toEqual({ 'ctr-news': 'optedOut', 'ctr-tracking': 'optedOut' });
     expect(await values(allAllow)).toEqual({ 'ctr-news': 'optedIn', 'ctr-tracking': 'optedIn' });
@@ -556,8 +556,8 @@ describe('load consent', () => {
       ],
     });
     expect(res.body).toEqual({
-      consent: { created: 2, updated: 0, unchanged: 0 },
-      tracking: { created: 0, updated: 0, unchanged: 0 },
+      consent: { created: 2, updated: 0, unchanged: 0, suppressed: 0 },
+      tracking: { created: 0, updated: 0, unchanged: 0, suppressed: 0 },
     });
     expect(await values(a)).toEqual({ 'ctr-news': 'optedIn' });
     expect(await values(b)).toEqual({ 'ctr-news': 'optedOut' });
@@ -572,8 +572,8 @@ describe('load consent', () => {
       members: [{ email: a }, { email: b, doNotEmail: false }],
     });
     expect(res.body).toEqual({
-      consent: { created: 2, updated: 0, unchanged: 0 },
-      tracking: { created: 0, updated: 0, unchanged: 0 },
+      consent: { created: 2, updated: 0, unchanged: 0, suppressed: 0 },
+      tracking: { created: 0, updated: 0, unchanged: 0, suppressed: 0 },
     });
     for (const address of [a, b])
       expect(await values(address)).toEqual({ 'ctr-news/ctr-offers': 'optedOut' });
@@ -583,7 +583,7 @@ describe('load consent', () => {
       value: 'optedIn',
       members: [{ email: a }],
     });
-    expect(optIn.body.consent).toEqual({ created: 0, updated: 1, unchanged: 0 });
+    expect(optIn.body.consent).toEqual({ created: 0, updated: 1, unchanged: 0, suppressed: 0 });
   });
 
   it('contacts and leads load into the purpose: a topic is for lists only, and nothing is written', async () => {
@@ -604,13 +604,13 @@ describe('load consent', () => {
     }));
     const first = await load({ from: 'contacts', members });
     expect(first.body).toEqual({
-      consent: { created: 30, updated: 0, unchanged: 0 },
-      tracking: { created: 30, updated: 0, unchanged: 0 },
+      consent: { created: 30, updated: 0, unchanged: 0, suppressed: 0 },
+      tracking: { created: 30, updated: 0, unchanged: 0, suppressed: 0 },
     });
     const second = await load({ from: 'contacts', members });
     expect(second.body).toEqual({
-      consent: { created: 0, updated: 0, unchanged: 30 },
-      tracking: { created: 0, updated: 0, unchanged: 30 },
+      consent: { created: 0, updated: 0, unchanged: 30, suppressed: 0 },
+      tracking: { created: 0, updated: 0, unchanged: 30, suppressed: 0 },
     });
     const history = await api.get(
       `/api/consents/history${qs({ channel: 'email', contactPoint: members[0]!.email })}`,
@@ -626,8 +626,8 @@ describe('load consent', () => {
     const res = await load({ from: 'contacts', members });
     expect(res.status).toBe(200);
     expect(res.body).toEqual({
-      consent: { created: 700, updated: 0, unchanged: 0 },
-      tracking: { created: 700, updated: 0, unchanged: 0 },
+      consent: { created: 700, updated: 0, unchanged: 0, suppressed: 0 },
+      tracking: { created: 700, updated: 0, unchanged: 0, suppressed: 0 },
     });
     expect(await values(members[0]!.email)).toEqual({ 'ctr-news': 'optedOut', 'ctr-tracking': 'optedIn' });
     expect(await values(members[699]!.email)).toEqual({ 'ctr-news': 'optedIn', 'ctr-tracking': 'optedIn' });

@@ -326,6 +326,41 @@ describe('roles scoped to a profile', () => {
   });
 });
 
+describe('23.7 data subject requests under identities', () => {
+  it('erasing needs Subjects.Erase for every profile; a scoped export holds only its profiles; the audit names the identity', async () => {
+    const email = uniqueEmail('dsr');
+    const admin = await as(['Consent.Admin']);
+    await admin.post('/api/consents', {
+      records: [
+        { channel: 'email', contactPoint: email, purposeId: `${BRAND_A}-offers`, value: 'optedIn' },
+        { channel: 'email', contactPoint: email, purposeId: `${BRAND_B}-offers`, value: 'optedOut' },
+      ],
+    });
+    const body = { contactPoints: [{ channel: 'email', contactPoint: email }] };
+    const scopedEraser = await as([`Subjects.Erase:${BRAND_A}`, 'Consent.Read']);
+    const refused = await scopedEraser.post('/api/subjects/erase', body);
+    expect(refused.status, refused.text).toBe(403);
+    expect(
+      (await admin.get(`/api/consents${qs({ channel: 'email', contactPoint: email })}`)).body.records,
+    ).toHaveLength(2);
+    expect((await (await as(['Consent.Read'])).post('/api/subjects/erase', body)).status).toBe(403);
+
+    const reader = await as([`Consent.Read:${BRAND_A}`]);
+    const exported = await reader.post('/api/subjects/export', body);
+    expect(exported.status, exported.text).toBe(200);
+    const [held] = exported.body.contactPoints;
+    expect(held.records.map((r: any) => r.purposeId)).toEqual([`${BRAND_A}-offers`]);
+    expect(held.history.map((e: any) => e.purposeId)).toEqual([`${BRAND_A}-offers`]);
+
+    const eraser = await as(['Subjects.Erase', 'Consent.Read']);
+    const erased = await eraser.post('/api/subjects/erase', body, { 'x-consent-actor': 'ticket 42' });
+    expect(erased.body.results).toEqual([{ index: 0, outcome: 'erased' }]);
+    const audit = await eraser.get('/api/subjects/audit?limit=1000');
+    const entry = audit.body.entries.find((e: any) => e.type === 'erasure' && e.onBehalfOf === 'ticket 42');
+    expect(entry).toMatchObject({ actor: 'Journey engine', actorId: expect.any(String) });
+  });
+});
+
 describe('App Service authentication', () => {
   const principal = (roles: string[]) =>
     Buffer.from(

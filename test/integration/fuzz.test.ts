@@ -354,6 +354,14 @@ const SAMPLES: Record<string, () => Sample> = {
     ],
   }),
   'OPTIONS sms/acs': () => ({ headers: { 'WebHook-Request-Origin': 'eventgrid.azure.net' } }),
+  // Its own address: an erasure would leave the others' records gone.
+  'POST subjects/erase': () => ({
+    body: { contactPoints: [{ channel: 'email', contactPoint: 'fuzz.erase@example.com' }], reason: 'fuzz' },
+  }),
+  'POST subjects/export': () => ({
+    body: { contactPoints: [{ channel: 'email', contactPoint: EMAIL }] },
+  }),
+  'GET subjects/audit': () => ({ query: { since: '2026-01-01T00:00:00Z', limit: '10' } }),
   'POST consents/load': () => ({
     body: {
       profileId: 'fuzzbase',

@@ -129,14 +129,14 @@ describe('loads', () => {
     const loaded = await first.post('/api/consents/load', body);
     expect(loaded.status, loaded.text).toBe(200);
     expect(loaded.body).toEqual({
-      consent: { created: 2500, updated: 0, unchanged: 0 },
-      tracking: { created: 2500, updated: 0, unchanged: 0 },
+      consent: { created: 2500, updated: 0, unchanged: 0, suppressed: 0 },
+      tracking: { created: 2500, updated: 0, unchanged: 0, suppressed: 0 },
     });
     const fresh = await freshHost();
     const again = await fresh.post('/api/consents/load', body);
     expect(again.body).toEqual({
-      consent: { created: 0, updated: 0, unchanged: 2500 },
-      tracking: { created: 0, updated: 0, unchanged: 2500 },
+      consent: { created: 0, updated: 0, unchanged: 2500, suppressed: 0 },
+      tracking: { created: 0, updated: 0, unchanged: 2500, suppressed: 0 },
     });
   });
 });

@@ -1,13 +1,19 @@
 import { randomUUID } from 'node:crypto';
 import type { ContactPoint } from '../../shared/domain/contact-point';
+import type { Erasure } from '../../shared/domain/erasure';
 import { consentKey, type Channel, type StoredConsent } from '../../shared/domain/model';
 import {
   emptyState,
   entriesOf,
+  erasureEntityOf,
+  erasureOf,
+  erasureProps,
   historyEntityOf,
+  isErasureRow,
   recordsOf,
   stateEntityOf,
   stateOf,
+  tombstoneEntityOf,
   type Entity,
 } from '../../shared/storage/consent-entities';
 import {
@@ -20,6 +26,7 @@ import {
   type HistoryQuery,
   type NextState,
   type PreparedCommit,
+  type PreparedErasure,
   type Publication,
   type ScannedContactPoint,
 } from '../../shared/storage/consent-store';
@@ -58,8 +65,35 @@ export class MemoryConsentStore implements ConsentStore {
   prepare(contactPoint: ContactPoint, next: NextState, entries: readonly HistoryEntry[]): PreparedCommit {
     const id = randomUUID();
     const state = stateEntityOf(contactPoint, next, entries[entries.length - 1]?.sequence);
-    const history = entries.length > 0 ? historyEntityOf(state.partitionKey, entries, id) : undefined;
+    const history =
+      entries.length > 0 ? historyEntityOf(contactPoint, state.partitionKey, entries, id) : undefined;
     return { contactPoint, id, entries, state, history };
+  }
+
+  async prepareErasure(
+    contactPoint: ContactPoint,
+    erasure: Omit<Erasure, 'sequence'>,
+    previous: ContactPointState,
+  ): Promise<PreparedErasure> {
+    const full = { ...erasure, sequence: previous.sequence + 1 };
+    const rows = (this.histories.get(contactPointKey(contactPoint.channel, contactPoint.address)) ?? []).map(
+      (e) => e.rowKey!,
+    );
+    return {
+      contactPoint,
+      id: erasure.id,
+      entries: [],
+      state: tombstoneEntityOf(contactPoint, full.sequence, previous.events),
+      history: erasureEntityOf(contactPoint, full),
+      erasure: full,
+      deletes: rows,
+      remaining: [],
+    };
+  }
+
+  async purge(contactKey: string, erasure: Erasure): Promise<boolean> {
+    const stored = this.states.get(contactKey);
+    return stored !== undefined && erasureOf(stored.entity)?.id === erasure.id;
   }
 
   async publish(): Promise<Publication> {
@@ -75,42 +109,57 @@ export class MemoryConsentStore implements ConsentStore {
       throw new WriteConflict();
     }
     this.commits++;
+    const erasure = prepared.erasure ?? previous.erased;
     const entity = {
       ...prepared.state,
       sequence: prepared.state.sequence ?? previous.sequence,
       ...(prepared.history ? { head: prepared.history.first } : {}),
+      ...(erasure ? erasureProps(prepared.contactPoint, erasure, false) : {}),
     };
     this.states.set(key, { entity, etag: randomUUID() });
-    if (prepared.history) this.histories.set(key, [prepared.history, ...(this.histories.get(key) ?? [])]);
+    const kept = (this.histories.get(key) ?? []).filter((e) => !prepared.deletes?.includes(e.rowKey!));
+    if (prepared.history) this.histories.set(key, [prepared.history, ...kept]);
   }
 
   async history(contactPoint: ContactPoint, query: HistoryQuery): Promise<HistoryPage> {
     const entities = this.histories.get(contactPointKey(contactPoint.channel, contactPoint.address)) ?? [];
-    return { entries: entities.flatMap((e) => entriesOf(e)).slice(0, query.limit) };
+    const end = entities.findIndex(isErasureRow);
+    const live = end < 0 ? entities : entities.slice(0, end);
+    return { entries: live.flatMap((e) => entriesOf(e)).slice(0, query.limit) };
   }
 
-  async recordsAsOf(contactPoint: ContactPoint, at: number): Promise<Map<string, StoredConsent>> {
-    const { records } = await this.read(contactPoint);
+  async recordsAsOf(
+    contactPoint: ContactPoint,
+    at: number,
+  ): Promise<{ records: Map<string, StoredConsent>; erased?: Erasure }> {
+    const { records, erased } = await this.read(contactPoint);
     for (const entity of this.histories.get(contactPointKey(contactPoint.channel, contactPoint.address)) ??
       []) {
       if (Date.parse(entity.at as string) <= at) break;
+      if (isErasureRow(entity)) {
+        records.clear();
+        break;
+      }
       for (const entry of entriesOf(entity)) {
         const key = consentKey(entry.purposeId, entry.topicId);
         if (entry.before) records.set(key, entry.before);
         else records.delete(key);
       }
     }
-    return records;
+    return { records, ...(erased ? { erased } : {}) };
   }
 
   async readCommit(contactKey: string, historyRowKey: string, commit: string): Promise<CommitLookup> {
     const entity = (this.histories.get(contactKey) ?? []).find((e) => e.rowKey === historyRowKey);
     if (!entity) return 'pending';
-    return entity.commit === commit ? entriesOf(entity).reverse() : 'failed';
+    if (entity.commit !== commit) return 'failed';
+    const contactPoint = { channel: entity.channel as Channel, address: entity.address as string };
+    return { entries: entriesOf(entity).reverse(), contactPoint };
   }
 
   async scan(options: { channel?: Channel; max: number }): Promise<ScannedContactPoint[]> {
     return [...this.states.entries()]
+      .filter(([, { entity }]) => typeof entity.address === 'string')
       .filter(([, { entity }]) => !options.channel || entity.channel === options.channel)
       .sort(([a], [b]) => (a < b ? -1 : 1))
       .slice(0, options.max)

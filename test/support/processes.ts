@@ -6,6 +6,9 @@ export { azuriteConnectionString, startAzurite, type RunningAzurite } from '../.
 
 export const projectRoot = join(__dirname, '..', '..');
 
+/** The subject key of the test hosts (test/support/subject-key-setup.ts loads it into the tests too). */
+export const TEST_SUBJECT_KEY = 'test-subject-key-0123456789abcdef-0123456789';
+
 export interface RunningHost {
   url: string;
   port: number;
@@ -29,6 +32,8 @@ export async function startHost(
       PORT: '0',
       EXIT_WITH_STDIN: 'true',
       STORAGE_MAX_RETRIES: '0',
+      // One subject key for every host a test starts, so tests can derive the keys they look at.
+      SUBJECT_KEY: TEST_SUBJECT_KEY,
       ...env,
     },
     stdio: ['pipe', 'pipe', 'pipe'],

@@ -38,6 +38,9 @@ class HeldStore implements CatalogStore {
   async linkKey(generated: { id: string; secret: string }) {
     return generated;
   }
+  async subjectKey(generated: string) {
+    return generated;
+  }
 }
 
 describe('CatalogService cache', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ChangeFeedService, decodeCursor } from '../../shared/feed/change-feed';
+import { ChangeFeedService, decodeCursor, type FeedChange } from '../../shared/feed/change-feed';
 import {
   positionOf,
   type FeedMarker,
@@ -38,7 +38,8 @@ function entry(sequence: number, purposeId = 'commercial'): HistoryEntry {
 /** Markers and commits in memory: the reader's logic, without storage. */
 class Fakes implements FeedMarkerStore {
   markers: FeedMarker[] = [];
-  commits = new Map<string, CommitLookup>();
+  /** Entries of a landed commit (of `<id>@example.com`), or what else its row says. */
+  commits = new Map<string, HistoryEntry[] | CommitLookup>();
   async ready() {}
   async write() {}
   async remove() {}
@@ -52,14 +53,19 @@ class Fakes implements FeedMarkerStore {
       .sort((a, b) => (a.position < b.position ? -1 : 1))
       .slice(0, limit);
   }
-  async readCommit(_key: string, _row: string, commit: string) {
-    return this.commits.get(commit) ?? 'pending';
+  async readCommit(_key: string, _row: string, commit: string): Promise<CommitLookup> {
+    const found = this.commits.get(commit) ?? 'pending';
+    if (!Array.isArray(found)) return found;
+    return { entries: found, contactPoint: { channel: 'email', address: `${commit}@example.com` } };
   }
-  add(time: number, commits: Array<[string, CommitLookup]>, failed: number[] = []): FeedMarker {
+  add(
+    time: number,
+    commits: Array<[string, HistoryEntry[] | CommitLookup]>,
+    failed: number[] = [],
+  ): FeedMarker {
     const listed: MarkedCommit[] = commits.map(([id]) => ({
       commit: id,
       channel: 'email',
-      address: `${id}@example.com`,
       contactKey: `e${id}`,
       historyRowKey: 'h1',
     }));
@@ -85,8 +91,10 @@ function feed(fakes: Fakes, now = NOW) {
   });
 }
 
-const who = (changes: Array<{ contactPoint: string; after: { version: string } }>) =>
-  changes.map((c) => `${c.contactPoint.split('@')[0]}:${c.after.version}`);
+const who = (changes: FeedChange[]) =>
+  changes.map((c) =>
+    'type' in c ? `erased:${c.subject}` : `${c.contactPoint.split('@')[0]}:${c.after.version}`,
+  );
 
 describe('change feed reader', () => {
   it('serves a marker commit by commit, stops at a commit that may still land, and resumes after it lands', async () => {
@@ -154,5 +162,27 @@ describe('change feed reader', () => {
       }
       expect(seen, `limit ${limit}`).toEqual(['a:1', 'a:2', 'a:3', 'c:1', 'c:2', 'd:7']);
     }
+  });
+
+  it('serves an erasure as one change naming its keyed digest, never the address, and a legacy marker by its address', async () => {
+    const fakes = new Fakes();
+    const erasure = { id: 'x', at: '2026-01-02T00:00:00.000Z', actor: 'dpo', sequence: 4 };
+    fakes.add(NOW - 30_000, [
+      ['a', [entry(1)]],
+      ['x', { erased: { erasure, channel: 'email', subject: 'digest-of-a' } }],
+    ]);
+    // A marker written before history rows named their contact point.
+    const legacy = fakes.add(NOW - 20_000, [['old', { entries: [entry(2)], contactPoint: undefined }]]);
+    legacy.commits[0]!.address = 'legacy@example.com';
+    const page = await feed(fakes).changes(undefined, 100);
+    expect(who(page.changes)).toEqual(['a:1', 'erased:digest-of-a', 'legacy:2']);
+    expect(page.changes[1]).toEqual({
+      type: 'erased',
+      at: erasure.at,
+      actor: 'dpo',
+      channel: 'email',
+      subject: 'digest-of-a',
+    });
+    expect(JSON.stringify(page.changes[1])).not.toContain('@');
   });
 });

@@ -107,8 +107,14 @@ describe('entity conversions', () => {
       before: null,
       after: stored({ version: String(sequence) }),
     }));
-    const entity = historyEntityOf('pk', entries, 'commit-1');
-    expect(entity).toMatchObject({ commit: 'commit-1', first: 1, count: 3 });
+    const entity = historyEntityOf({ channel: 'email', address: 'a@example.com' }, 'pk', entries, 'commit-1');
+    expect(entity).toMatchObject({
+      commit: 'commit-1',
+      first: 1,
+      count: 3,
+      channel: 'email',
+      address: 'a@example.com',
+    });
     expect(entriesOf(entity).map((e) => e.sequence)).toEqual([3, 2, 1]);
   });
 

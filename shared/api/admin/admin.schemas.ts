@@ -47,6 +47,10 @@ export const contactViewSchema = z.object({
       channel: channelSchema,
       contactPoint: z.string(),
       valid: z.boolean(),
+      erased: z
+        .object({ at: z.string(), actor: z.string() })
+        .optional()
+        .describe('the person had this address erased: when and by whom'),
       profiles: z.array(
         z.object({
           profileId: z.string(),

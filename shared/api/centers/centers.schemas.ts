@@ -126,6 +126,7 @@ const loadCountsSchema = z.object({
   created: z.number().int(),
   updated: z.number().int(),
   unchanged: z.number().int(),
+  suppressed: z.number().int().describe('opt-ins for erased addresses, not written (Data subject requests)'),
 });
 export const loadResponseSchema = z.object({ consent: loadCountsSchema, tracking: loadCountsSchema });
 export type LoadCounts = z.infer<typeof loadResponseSchema>;

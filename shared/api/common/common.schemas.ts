@@ -108,7 +108,14 @@ export const consentRecordSchema = z.object({
 });
 export type ConsentRecord = z.infer<typeof consentRecordSchema>;
 
-export const UPSERT_OUTCOMES = ['created', 'updated', 'unchanged', 'stale', 'conflict'] as const;
+export const UPSERT_OUTCOMES = [
+  'created',
+  'updated',
+  'unchanged',
+  'stale',
+  'conflict',
+  'suppressed',
+] as const;
 
 export const upsertResultSchema = z.object({
   index: z.number().int(),

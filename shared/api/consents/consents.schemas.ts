@@ -90,6 +90,11 @@ export const contactPointConsentsSchema = z.object({
   channel: channelSchema,
   contactPoint: z.string(),
   records: z.array(consentRecordSchema),
+  erased: z
+    .literal(true)
+    .optional()
+    .describe('the person had this address erased; only what they did since is held'),
+  erasedAt: z.string().optional(),
 });
 
 export const historyQuerySchema = contactPointQuerySchema.extend({

@@ -28,4 +28,16 @@ export const changeSchema = z.object({
   before: consentRecordSchema.nullable(),
   after: consentRecordSchema,
 });
-export const changesResponseSchema = z.object({ changes: z.array(changeSchema), cursor: z.string() });
+export const erasedChangeSchema = z
+  .object({
+    type: z.literal('erased'),
+    at: z.string(),
+    actor: z.string(),
+    channel: channelSchema,
+    subject: z.string().describe('the keyed digest of the erased address (never the address)'),
+  })
+  .describe("an erasure: the address's earlier changes are no longer served; syncing systems erase it too");
+export const changesResponseSchema = z.object({
+  changes: z.array(z.union([changeSchema, erasedChangeSchema])),
+  cursor: z.string(),
+});

@@ -48,6 +48,8 @@ export const WHY = {
   'tracking-opted-out': 'Opted out of tracking',
   'tracking-opt-in-required': 'Tracking needs an opt-in and there is none',
   'tracking-opt-in-expired': 'The opt-in to tracking has expired',
+  erased: 'The person had this address erased and has not opted in again',
+  'tracking-erased': 'The person had this address erased: nothing is tracked',
   'not-sent': 'Nothing is sent, so nothing is tracked',
 };
 

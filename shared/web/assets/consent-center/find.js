@@ -6,6 +6,7 @@ import { CHANNELS, WHY, words } from './codes.js';
 import { alertBox, button, field, fieldError, h, heading, select, table, when } from './dom.js';
 import { openEditor } from './editor.js';
 import { go, sections } from './shell.js';
+import { erasedNotice, subjectPanel } from './subject.js';
 
 /** The contact point shown, its records and the history loaded so far. */
 export const cp = {
@@ -145,6 +146,7 @@ function renderFind(point) {
   historyBox.replaceChildren(h('p', {}, 'Loading history…'));
   findResults.replaceChildren(
     h('p', { class: 'cp' }, `${words(cp.channel)}: `, h('strong', {}, cp.address)),
+    erasedNotice(point?.erased),
     recordsHeading,
     rows.length ? table('Records of this contact point', headers, rows) : h('p', {}, 'No records yet.'),
     add || '',
@@ -153,6 +155,7 @@ function renderFind(point) {
     ...(point?.profiles?.length ? point.profiles.map(profileView) : [h('p', {}, 'No profile applies.')]),
     heading(2, 'History'),
     historyBox,
+    subjectPanel(cp, () => editing.reload()),
   );
 }
 
