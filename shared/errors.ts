@@ -66,6 +66,9 @@ export class StorageUnavailableError extends ServiceError {
   }
 }
 
+/** The settings do not fit the store (a SUBJECT_KEY other than its own): 503 until they are fixed. */
+export class MisconfiguredError extends StorageUnavailableError {}
+
 /** Optimistic concurrency gave up after its retries; the caller may retry the whole request. */
 export class StorageContentionError extends ServiceError {
   constructor() {

@@ -20,7 +20,8 @@ import { TableCatalogStore } from './storage/catalog-store';
 import { createTableClient, tableName } from './storage/table-client';
 import { TableConsentStore } from './storage/table-consent-store';
 import { once } from './storage/storage-call';
-import { subjectKeyLoaded, useSubjectKey } from './storage/subject-key';
+import { subjectKeyFingerprint, subjectKeyLoaded, useSubjectKey } from './storage/subject-key';
+import { MisconfiguredError } from './errors';
 import { Limiter } from './utils/limiter';
 
 /** Every service of the app, wired once per process: the composition root. */
@@ -68,11 +69,18 @@ export function createServices(config: Config): Services {
       clock,
     });
   // Every key of a person is derived with the subject key: configured, or generated once and kept.
-  if (config.SUBJECT_KEY) useSubjectKey(config.SUBJECT_KEY);
+  // A store answers only under the key it was first written with (else it would find no one).
   const subjectKey = once(async () => {
     if (subjectKeyLoaded()) return;
     await catalogStore.ready();
-    useSubjectKey(await catalogStore.subjectKey(randomBytes(32).toString('base64url')));
+    const key = config.SUBJECT_KEY ?? (await catalogStore.subjectKey(randomBytes(32).toString('base64url')));
+    const fingerprint = subjectKeyFingerprint(key);
+    if ((await catalogStore.subjectKeyCheck(fingerprint)) !== fingerprint) {
+      throw new MisconfiguredError(
+        'SUBJECT_KEY is not the key this store was written with: the service answers 503 until it is.',
+      );
+    }
+    useSubjectKey(key);
   });
   const store = new TableConsentStore(
     createTableClient(config, tableName(config, 'Consents')),

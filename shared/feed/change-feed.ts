@@ -4,6 +4,7 @@ import type { ConsentRecord } from '../api/common/common.schemas';
 import { toApiRecord } from '../services/api-record';
 import type { ContactPoint } from '../domain/contact-point';
 import type { CommitLookup, ConsentStore, HistoryEntry } from '../storage/consent-store';
+import { subjectOf } from '../storage/subject-key';
 import {
   POSITION_PATTERN,
   positionAt,
@@ -21,6 +22,8 @@ export interface RecordChange {
   source: HistoryEntry['source'];
   channel: MarkedCommit['channel'];
   contactPoint: string;
+  /** The keyed digest an erasure of this contact point will name: kept by consumers to erase it then. */
+  subject: string;
   purposeId: string;
   topicId?: string;
   before: ConsentRecord | null;
@@ -186,6 +189,7 @@ function toChange(contactPoint: ContactPoint, entry: HistoryEntry): RecordChange
     source: entry.source,
     channel: contactPoint.channel,
     contactPoint: contactPoint.address,
+    subject: subjectOf(contactPoint.channel, contactPoint.address),
     purposeId: entry.purposeId,
     ...(entry.topicId !== undefined ? { topicId: entry.topicId } : {}),
     before: entry.before ? toApiRecord(contactPoint, entry.before) : null,

@@ -40,6 +40,11 @@ export interface CatalogStore {
   linkKey(generated: SigningKey): Promise<SigningKey>;
   /** The subject key kept here: `generated` is stored unless one already is, and the stored one returned. */
   subjectKey(generated: string): Promise<string>;
+  /**
+   * The fingerprint of the subject key the store was first written with (`current` is stored unless
+   * one already is): a different key would find none of the stored contact points.
+   */
+  subjectKeyCheck(current: string): Promise<string>;
 }
 
 const PARTITION = 'config';
@@ -47,6 +52,7 @@ const PROFILES_ROW = 'profiles';
 const SETTINGS_ROW = 'settings';
 const LINK_KEY_ROW = 'linkKey';
 const SUBJECT_KEY_ROW = 'subjectKey';
+const SUBJECT_KEY_CHECK_ROW = 'subjectKeyCheck';
 const MAX_PROFILES_CHARS = 400_000;
 const MAX_SETTINGS_ATTEMPTS = 10;
 /** Versions are kept as `<row>~<countdown>`: newest first, so "the version in effect at T" is one short scan. */
@@ -186,6 +192,10 @@ export class TableCatalogStore implements CatalogStore {
 
   async subjectKey(generated: string): Promise<string> {
     return String((await this.keptOnce(SUBJECT_KEY_ROW, { secret: generated })).secret);
+  }
+
+  async subjectKeyCheck(current: string): Promise<string> {
+    return String((await this.keptOnce(SUBJECT_KEY_CHECK_ROW, { check: current })).check);
   }
 
   /** A value kept once for the whole deployment: the first instance to get here decides, every other reads it. */

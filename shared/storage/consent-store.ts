@@ -173,10 +173,11 @@ export interface ConsentStore {
   ): Promise<PreparedErasure>;
   /**
    * Deletes whatever history from before the contact point's erasure is left (after a failure
-   * half-way too) and records that none is. Idempotent. False when the contact point's tombstone is
+   * half-way too) and records that none is; `known` are the rows the erasing request left (else
+   * they are listed). Idempotent. False when the contact point's tombstone is
    * not this erasure's (it never landed, or a later erasure took over): nothing is done.
    */
-  purge(contactKey: string, erasure: Erasure): Promise<boolean>;
+  purge(contactKey: string, erasure: Erasure, known?: readonly string[]): Promise<boolean>;
   history(contactPoint: ContactPoint, query: HistoryQuery): Promise<HistoryPage>;
   /**
    * The records as they stood at `at` (epoch ms): the current ones with every later commit undone,

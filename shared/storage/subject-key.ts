@@ -19,6 +19,11 @@ export function subjectKeyLoaded(): boolean {
   return secret !== undefined;
 }
 
+/** What the store keeps to recognize its key (never the key itself): a key told apart from another. */
+export function subjectKeyFingerprint(value: string): string {
+  return createHmac('sha256', Buffer.from(value, 'utf8')).update('subject-key-check').digest('base64url');
+}
+
 /** HMAC-SHA-256 under the subject key of the parts, joined by line feeds. */
 export function keyedDigest(...parts: string[]): Buffer {
   if (!secret) throw new Error('The subject key is not loaded: the consent store was not made ready.');

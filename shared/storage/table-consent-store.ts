@@ -149,14 +149,18 @@ export class TableConsentStore implements ConsentStore {
     };
   }
 
-  async purge(contactKey: string, erasure: Erasure): Promise<boolean> {
+  async purge(contactKey: string, erasure: Erasure, known?: readonly string[]): Promise<boolean> {
     const current = await this.pointRead(contactKey, STATE_ROW_KEY);
     // Not (or no longer) this erasure's tombstone: it never landed, or a later erasure took over.
     if (!current || erasureOf(current)?.id !== erasure.id) return false;
     if (current.purging !== true) return true;
-    // Rows left from before the erasure; a concurrent purge may delete some of them too.
+    // Rows left from before the erasure (known to the request that erased, else listed); a
+    // concurrent purge may delete some of them too.
     for (let attempt = 0; ; attempt++) {
-      const rows = await this.historyRows(contactKey, erasure.sequence - 1);
+      const rows =
+        attempt === 0 && known !== undefined
+          ? known
+          : await this.historyRows(contactKey, erasure.sequence - 1);
       if (rows.length === 0) break;
       const batches: string[][] = [];
       for (let i = 0; i < rows.length; i += TRANSACTION_OPS) batches.push(rows.slice(i, i + TRANSACTION_OPS));

@@ -155,20 +155,20 @@ export class SubjectService {
         if (attempt >= MAX_ERASE_ATTEMPTS) throw new StorageContentionError();
         continue;
       }
-      await this.finish(pending);
+      await this.finish(pending, prepared.remaining);
       return state.etag === null ? 'notFound' : 'erased';
     }
   }
 
   /** Deletes what history is left, audits the erasure and drops its pending entry. */
-  private async finish(pending: PendingErasure): Promise<void> {
+  private async finish(pending: PendingErasure, known?: readonly string[]): Promise<void> {
     const erasure: Erasure = {
       id: pending.entry.id,
       at: pending.entry.at,
       actor: pending.entry.actor,
       sequence: pending.sequence,
     };
-    if (await this.store.purge(pending.contactKey, erasure)) await this.audit.record([pending.entry]);
+    if (await this.store.purge(pending.contactKey, erasure, known)) await this.audit.record([pending.entry]);
     await this.audit.end(pending.entry.id);
   }
 

@@ -5,12 +5,15 @@
  * compare. Figures compared with each other are measured in alternating rounds, median kept.
  */
 import { randomUUID } from 'node:crypto';
-import { TableClient, type TableEntity, type TransactionAction } from '@azure/data-tables';
+import type { TransactionAction } from '@azure/data-tables';
 import { markerPartition, positionOf } from '../../shared/feed/feed-markers';
-import { contactPointKey, historyRowKey, STATE_ROW_KEY } from '../../shared/storage/keys';
+import { contactPointKey, STATE_ROW_KEY } from '../../shared/storage/keys';
+import { useSubjectKey } from '../../shared/storage/subject-key';
 import { OpenIdIssuer } from '../support/openid-issuer';
-import { startAzurite, startHost, type RunningHost } from '../support/processes';
+import { startAzurite, startHost, TEST_SUBJECT_KEY, type RunningHost } from '../support/processes';
 import { measureColdStart, printColdStart } from './cold-start';
+import { benchErasure } from './erasure-bench';
+import { client, inFlight, latencies, median, percentile, rate, storedShape } from './measure';
 
 const BASE_CONTACT_POINTS = Number(process.env.BENCH_CONTACT_POINTS ?? 2000);
 const SCALE = 10;
@@ -20,10 +23,6 @@ const BATCH_SIZE = 100;
 const MEASURE_MS = Number(process.env.BENCH_SECONDS ?? 4) * 1000;
 const LATENCY_CALLS = Number(process.env.BENCH_LATENCY_CALLS ?? 1000);
 const ROUNDS = 3;
-
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
-const percentile = (values: number[], p: number) =>
-  [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor((values.length * p) / 100))]!;
 
 const PROFILE = {
   name: 'Bench',
@@ -41,69 +40,9 @@ const PROFILE = {
 
 const address = (i: number) => `bench.${i}@example.com`;
 
-/** Runs `op` with `inFlight` callers until `ms` passes; returns units done per second. */
-async function rate(inFlight: number, ms: number, op: () => Promise<number>): Promise<number> {
-  const deadline = performance.now() + ms;
-  const started = performance.now();
-  let units = 0;
-  await Promise.all(
-    Array.from({ length: inFlight }, async () => {
-      while (performance.now() < deadline) {
-        const done = await op(); // not `units += await op()`: that reads `units` before the await
-        units += done;
-      }
-    }),
-  );
-  return units / ((performance.now() - started) / 1000);
-}
-
-/** Milliseconds of each of `n` sequential calls. */
-async function latencies(n: number, op: () => Promise<void>): Promise<number[]> {
-  const times: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const started = performance.now();
-    await op();
-    times.push(performance.now() - started);
-  }
-  return times;
-}
-
-function client(connection: string, table: string): TableClient {
-  return TableClient.fromConnectionString(connection, table, { allowInsecureConnection: true });
-}
-
-type Entity = TableEntity<Record<string, unknown>>;
-
-/**
- * What the service stored for one request of `BATCH_SIZE` new contact points, read back raw: the
- * state and history entities of one of them and the request's feed marker (listing every commit).
- */
-async function storedShape(connection: string, prefix: string, cp: string) {
-  const consents = client(connection, `${prefix}Consents`);
-  const pk = contactPointKey('email', cp);
-  const strip = ({ etag: _e, timestamp: _t, ...rest }: Record<string, unknown>) => rest as Entity;
-  const state = strip(await consents.getEntity(pk, STATE_ROW_KEY));
-  const history = strip(await consents.getEntity(pk, historyRowKey(1)));
-  let marker: Entity | undefined;
-  for await (const m of client(connection, `${prefix}Feed`).listEntities()) marker = strip(m);
-  return { state, history, marker };
-}
-
-/** Maps with at most `limit` calls in flight, as the service does per request. */
-async function inFlight<T>(
-  items: readonly T[],
-  limit: number,
-  fn: (item: T) => Promise<void>,
-): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: limit }, async () => {
-      while (next < items.length) await fn(items[next++]!);
-    }),
-  );
-}
-
 async function main(): Promise<void> {
+  // The bench reads raw entities by the keys the hosts derive: with the same subject key.
+  useSubjectKey(TEST_SUBJECT_KEY);
   const azurite = await startAzurite({ port: 0 });
   const hostSettings = {
     AzureWebJobsStorage: azurite.connectionString,
@@ -348,18 +287,19 @@ async function main(): Promise<void> {
     const latencyRounds: Record<string, number[]> = { check: [], raw: [], bare: [], entra: [] };
     for (let round = 0; round < ROUNDS; round++) {
       const n = LATENCY_CALLS / ROUNDS;
-      latencyRounds.check!.push(
-        ...(await latencies(
-          n,
+      // Keys and entra call by call, so drift on the machine lands on both alike.
+      for (let i = 0; i < n; i++) {
+        const [underKeysMs] = await latencies(
+          1,
           async () => void (await call(host, '/api/check', one(address(random(BASE_CONTACT_POINTS))))),
-        )),
-      );
-      latencyRounds.entra!.push(
-        ...(await latencies(
-          n,
+        );
+        const [underEntraMs] = await latencies(
+          1,
           async () => void (await call(entra, '/api/check', one(address(random(BASE_CONTACT_POINTS))))),
-        )),
-      );
+        );
+        latencyRounds.check!.push(underKeysMs!);
+        latencyRounds.entra!.push(underEntraMs!);
+      }
       latencyRounds.raw!.push(
         ...(await latencies(n, async () => {
           await consentTable.getEntity(
@@ -432,6 +372,33 @@ async function main(): Promise<void> {
       ],
     ]);
 
+    // ---- Erasure and export, and checks where half the contact points are erased.
+    const pick = (addresses: readonly string[]) => addresses[random(addresses.length)]!;
+    const erasure = await benchErasure({
+      connection: azurite.connectionString,
+      prefix: 'bench',
+      call: (path, body) => call(host, path, body),
+      rawReads: (addresses) =>
+        rate(READS_IN_FLIGHT, MEASURE_MS, async () => {
+          await consentTable.getEntity(contactPointKey('email', pick(addresses)), STATE_ROW_KEY);
+          return 1;
+        }),
+      checks: (addresses) =>
+        rate(BATCHES_IN_FLIGHT, MEASURE_MS, async () => {
+          const messages = Array.from({ length: BATCH_SIZE }, (_, i) => ({
+            messageId: `m${i}`,
+            channel: 'email',
+            contactPoint: pick(addresses),
+            profileId: 'bench',
+            purposeId: 'bench-promo',
+          }));
+          const { decisions } = await call(host, '/api/check', { messages });
+          return decisions.length;
+        }),
+      rounds,
+      report,
+    });
+
     const large = BASE_CONTACT_POINTS * SCALE;
     await load(BASE_CONTACT_POINTS, large);
     await rounds([
@@ -481,6 +448,10 @@ async function main(): Promise<void> {
     const entraOverhead =
       figures['check under entra, one message, p50 (ms)']! - figures['check, one message, p50 (ms)']!;
     console.log(`check-p50-overhead-entra-ms ${entraOverhead.toFixed(2)}`);
+    console.log(
+      `check-half-erased/raw-read ${ratio('check, half erased (decisions/s)', 'raw getEntity, half erased (reads/s)')}`,
+    );
+    for (const [name, value] of Object.entries(erasure)) console.log(`${name} ${value}`);
     printColdStart(await measureColdStart(azurite));
   } finally {
     await Promise.allSettled([...hosts.map((h) => h.stop()), ...stops.map((stop) => stop())]);

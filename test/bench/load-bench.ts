@@ -12,7 +12,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TableClient, type TableEntity } from '@azure/data-tables';
 import { contactPointKey, historyRowKey, STATE_ROW_KEY } from '../../shared/storage/keys';
-import { projectRoot, startAzurite, startHost } from '../support/processes';
+import { useSubjectKey } from '../../shared/storage/subject-key';
+import { projectRoot, startAzurite, startHost, TEST_SUBJECT_KEY } from '../support/processes';
 
 const ROWS = Number(process.env.BENCH_LOAD_ROWS ?? 100_000);
 const RAW_SECONDS = 6;
@@ -61,6 +62,8 @@ function runLoader(file: string, url: string): Promise<{ seconds: number; summar
 }
 
 async function main(): Promise<void> {
+  // Raw reads below derive keys as the host does: with its subject key.
+  useSubjectKey(TEST_SUBJECT_KEY);
   const folder = mkdtempSync(join(tmpdir(), 'consent-load-bench-'));
   const file = join(folder, 'contacts.csv');
   writeFileSync(file, contactsCsv(ROWS));

@@ -16,6 +16,7 @@ import {
   type RunningHost,
 } from '../support/processes';
 import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy';
+import { subjectOf } from '../../shared/storage/subject-key';
 
 const FEED = { CHANGE_FEED_SETTLE_SECONDS: '2', PROFILE_CACHE_SECONDS: '0' };
 const BATCH_REQUEST = /^POST \/devstoreaccount1\/\$batch /;
@@ -113,6 +114,8 @@ describe('order, outcomes and cursors', () => {
       source: 'internal',
       channel: 'email',
       contactPoint: x,
+      // The digest an erasure of x will name: kept by consumers to erase x on their side then.
+      subject: subjectOf('email', x),
     });
     expect(changes[1].before).toEqual(changes[0].after);
     // What the feed served is what the history holds.

@@ -510,3 +510,29 @@ describe('23.5 erasure under concurrent writers', () => {
     for (const needle of traces('email', email)) expect(tables.filter((t) => t.includes(needle))).toEqual([]);
   });
 });
+
+describe('23.8 the subject key', () => {
+  it('a host given another SUBJECT_KEY than the store was written with answers 503 and writes nothing', async () => {
+    const other = await startHost({
+      AzureWebJobsStorage: inject('storageConnection'),
+      LOCAL_FUNCTION_KEY: KEY,
+      CONSENT_TABLE_PREFIX: PREFIX,
+      SUBJECT_KEY: 'another-subject-key-0123456789-0123456789',
+    });
+    try {
+      const client = boundedClient(other.url, KEY);
+      const email = uniqueEmail('wrong-key');
+      const check = await client.post('/api/check', {
+        messages: [
+          { messageId: 'm', channel: 'email', contactPoint: email, profileId: A, purposeId: ids.offers },
+        ],
+      });
+      expect(check.status).toBe(503);
+      expect(check.body.detail).toContain('SUBJECT_KEY');
+      expect((await client.post('/api/consents', rec(email, ids.offers, 'optedIn'))).status).toBe(503);
+      expect(await valuesOf(email)).toEqual({});
+    } finally {
+      await other.stop();
+    }
+  });
+});

@@ -41,6 +41,9 @@ class HeldStore implements CatalogStore {
   async subjectKey(generated: string) {
     return generated;
   }
+  async subjectKeyCheck(current: string) {
+    return current;
+  }
 }
 
 describe('CatalogService cache', () => {

@@ -23,6 +23,11 @@ export const changeSchema = z.object({
   source: z.enum(SOURCES),
   channel: channelSchema,
   contactPoint: z.string(),
+  subject: z
+    .string()
+    .describe(
+      'the keyed digest of the contact point: an erasure names it so (keep it to erase on your side)',
+    ),
   purposeId: z.string(),
   topicId: z.string().optional(),
   before: consentRecordSchema.nullable(),
