@@ -5,7 +5,7 @@ import { publicBaseUrl } from '../shared/public-url';
 import { getServices } from '../shared/runtime';
 import { requireScope } from '../shared/services/profile-scope';
 
-register(operations.check, async ({ body: { messages, asOf }, caller, request }) => {
+register(operations.check, async ({ body: { messages, asOf, dryRun }, caller, request }) => {
   requireScope(
     caller.scope('Consent.Check'),
     'Consent.Check',
@@ -17,6 +17,11 @@ register(operations.check, async ({ body: { messages, asOf }, caller, request })
     })),
   );
   return json({
-    decisions: await getServices().checks.check(messages, publicBaseUrl(getConfig(), request.url), asOf),
+    decisions: await getServices().checks.check(
+      messages,
+      publicBaseUrl(getConfig(), request.url),
+      asOf,
+      dryRun,
+    ),
   });
 });

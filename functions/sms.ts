@@ -1,9 +1,8 @@
 import { operations } from '../shared/api';
-import { EMPTY_TWIML, webhookRequestOriginSchema } from '../shared/api/sms/sms.schemas';
-import { ValidationError } from '../shared/errors';
+import { EMPTY_TWIML } from '../shared/api/sms/sms.schemas';
 import { json, register } from '../shared/http';
 import { getServices } from '../shared/runtime';
-import { readAcsDelivery } from '../shared/sms/event-grid';
+import { handshakeAnswer, readAcsDelivery } from '../shared/sms/event-grid';
 import { readTwilioForm, twilioText } from '../shared/sms/twilio';
 
 register(operations.smsTwilio, async ({ request }) => {
@@ -23,17 +22,4 @@ register(operations.smsAcs, async ({ request, caller }) => {
 });
 
 /** The CloudEvents abuse-protection handshake: who will deliver is allowed to. */
-register(operations.smsAcsHandshake, async ({ request }) => {
-  const origin = webhookRequestOriginSchema.safeParse(
-    request.headers.get('webhook-request-origin') ?? undefined,
-  );
-  if (!origin.success) {
-    throw new ValidationError('The handshake is not valid.', [
-      { path: 'WebHook-Request-Origin', message: origin.error.issues[0]!.message },
-    ]);
-  }
-  return {
-    status: 200,
-    headers: { 'webhook-allowed-origin': origin.data, 'webhook-allowed-rate': '*' },
-  };
-});
+register(operations.smsAcsHandshake, async ({ request }) => handshakeAnswer(request));

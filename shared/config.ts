@@ -1,3 +1,4 @@
+import { createPublicKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isSupportedCountry } from 'libphonenumber-js/max';
@@ -126,6 +127,32 @@ const configSchema = z.object({
         .map((token) => token.trim())
         .filter((token) => token !== ''),
     )
+    .optional(),
+  /**
+   * The SendGrid Event Webhook's verification key (base64 DER, as SendGrid shows it); during a
+   * rotation the old and the new one, separated by a comma. Unset: every SendGrid delivery is 403.
+   */
+  SENDGRID_WEBHOOK_PUBLIC_KEY: z
+    .string()
+    .transform((list, ctx) => {
+      const keys = list
+        .split(',')
+        .map((key) => key.trim())
+        .filter((key) => key !== '');
+      try {
+        const parsed = keys.map((key) =>
+          createPublicKey({ key: Buffer.from(key, 'base64'), format: 'der', type: 'spki' }),
+        );
+        if (parsed.some((key) => key.asymmetricKeyType !== 'ec')) throw new Error('not EC');
+        return parsed;
+      } catch {
+        ctx.addIssue({
+          code: 'custom',
+          message: 'the SendGrid verification key, base64 of an EC public key',
+        });
+        return z.NEVER;
+      }
+    })
     .optional(),
   /** Set by App Service to the app's host name. */
   WEBSITE_HOSTNAME: z.string().optional(),

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { getConfig, type Config } from './config';
 import { DataverseService } from './dataverse/dataverse-service';
-import { contactPointParser } from './domain/contact-point';
+import { contactPointParser, type ContactPointParser } from './domain/contact-point';
 import { ChangeFeedService } from './feed/change-feed';
 import { FeedAnnouncer } from './feed/commit-announcer';
 import { TableFeedMarkers } from './feed/feed-markers';
@@ -14,6 +14,7 @@ import { CheckService } from './services/check-service';
 import { ConsentListService } from './services/consent-list';
 import { ConsentService } from './services/consent-service';
 import { SmsService } from './sms/sms-service';
+import { SuppressionService } from './deliverability/suppression-service';
 import { TableAuditStore } from './subjects/audit-store';
 import { SubjectService } from './subjects/subject-service';
 import { TableCatalogStore } from './storage/catalog-store';
@@ -27,6 +28,8 @@ import { Limiter } from './utils/limiter';
 /** Every service of the app, wired once per process: the composition root. */
 export interface Services {
   config: Config;
+  /** Reads and normalizes contact points (the configured default phone region). */
+  parser: ContactPointParser;
   catalog: CatalogService;
   consents: ConsentService;
   checks: CheckService;
@@ -39,6 +42,7 @@ export interface Services {
   list: ConsentListService;
   dataverse: DataverseService;
   subjects: SubjectService;
+  suppressions: SuppressionService;
 }
 
 /** Instance clocks are assumed to agree within this much (Azure keeps them far closer). */
@@ -104,6 +108,7 @@ export function createServices(config: Config): Services {
   const checks = new CheckService(consents, catalog, parser, links);
   return {
     config,
+    parser,
     catalog,
     consents,
     checks,
@@ -114,6 +119,10 @@ export function createServices(config: Config): Services {
     dataverse: new DataverseService(catalog, consents, list, store, parser),
     sms: new SmsService(consents, catalog, {
       parser,
+      concurrency: config.STORAGE_CONCURRENCY,
+      clock: dateClock,
+    }),
+    suppressions: new SuppressionService(store, parser, {
       concurrency: config.STORAGE_CONCURRENCY,
       clock: dateClock,
     }),

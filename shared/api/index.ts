@@ -8,6 +8,7 @@ import { linksOperations } from './links/links.routes';
 import { platformOperations } from './platform/platform.routes';
 import { smsOperations } from './sms/sms.routes';
 import { subjectsOperations } from './subjects/subjects.routes';
+import { deliverabilityOperations } from './deliverability/deliverability.routes';
 
 export type { Operation } from './common/operation';
 
@@ -26,4 +27,5 @@ export const operations = {
   ...smsOperations,
   ...dataverseOperations,
   ...subjectsOperations,
+  ...deliverabilityOperations,
 };

@@ -10,6 +10,9 @@ import {
   type Profile,
   type StoredConsent,
 } from './model';
+import type { SendLog } from './frequency-caps';
+import { holdOf } from './send-hold';
+import type { SuppressionReason } from './suppression';
 
 export const BLOCK_REASONS = [
   'purpose-opted-out',
@@ -26,6 +29,11 @@ export const BLOCK_REASONS = [
   'purpose-opt-in-expired',
   'topic-opt-in-expired',
   'erased',
+  'suppressed-bounce',
+  'suppressed-complaint',
+  'suppressed-manual',
+  'quiet-time',
+  'frequency-capped',
 ] as const;
 export type BlockReason = (typeof BLOCK_REASONS)[number];
 
@@ -46,6 +54,8 @@ export interface MessageToEvaluate {
   topicId?: string;
   audience: Audience;
   contact?: ContactFlags;
+  /** The recipient's IANA time zone, for quiet times (else the profile's). */
+  timeZone?: string | undefined;
 }
 
 /** What the evaluation reads of a stored record. */
@@ -65,6 +75,13 @@ export interface ContactFacts {
    * except where the person opted in again afterwards (only such records survive an erasure).
    */
   erased?: boolean;
+  /** The address is suppressed on its channel (deliverability): every message is blocked. */
+  suppressed?: SuppressionReason;
+  /**
+   * The send is being decided now (a check, contactability): quiet times and frequency caps apply,
+   * counting these sends. Absent for what only shows consent (the pages' prefills).
+   */
+  schedule?: { sends: SendLog };
 }
 
 /** What a decision relied on: the profile's version and the versions of the records it read. */
@@ -81,6 +98,8 @@ export interface Evaluation {
   consent: { purpose: ConsentValue | null; topic?: ConsentValue | null; tracking: ConsentValue | null };
   enforcement: { purpose: EnforcementModel | null; tracking: EnforcementModel | null };
   evidence: Evidence;
+  /** Blocked only by a quiet time or a cap: the first moment it may be sent (RFC 3339). */
+  retryAt?: string;
 }
 
 export interface TrackingEvaluation {
@@ -179,6 +198,23 @@ export function evaluateMessage(
     }
   }
 
+  if (facts.suppressed && purpose && purpose.type !== 'tracking') reasons.push(facts.suppressed);
+
+  // Quiet times and caps last: `retryAt` only when nothing else stands in the way.
+  let retryAt: string | undefined;
+  if (facts.schedule && profile && purpose && consent !== null) {
+    const hold = holdOf(
+      profile,
+      { channel: message.channel, purposeType: purpose.type, timeZone: message.timeZone },
+      facts.schedule.sends,
+      at,
+    );
+    if (hold.reasons.length > 0) {
+      if (reasons.length === 0) retryAt = hold.retryAt;
+      reasons.push(...hold.reasons);
+    }
+  }
+
   const tracking = evaluateTracking(message, profile, catalog, consent, at, facts);
   const trackingReasons: TrackingReason[] = [...tracking.reasons];
 
@@ -205,6 +241,7 @@ export function evaluateMessage(
         tracking: tracking.version,
       },
     },
+    ...(retryAt !== undefined ? { retryAt } : {}),
   };
 }
 

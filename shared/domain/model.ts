@@ -1,3 +1,5 @@
+import type { FrequencyCaps } from './frequency-caps';
+import type { QuietTimes } from './quiet-times';
 export const CHANNELS = ['email', 'sms', 'voice', 'custom'] as const;
 export type Channel = (typeof CHANNELS)[number];
 
@@ -69,6 +71,10 @@ export interface Profile {
   purposes: Purpose[];
   /** The E.164 numbers its text messages are sent from (unique across profiles). */
   smsNumbers?: string[];
+  /** Hours and dates when its messages are held. */
+  quietTimes?: QuietTimes;
+  /** How many commercial messages one contact point gets per channel and rolling window. */
+  frequencyCaps?: FrequencyCaps;
   /** Counts the profile's changes: what a decision's evidence names. */
   version?: number;
 }

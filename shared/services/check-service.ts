@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import type { Catalog } from '../domain/catalog';
+import { activeSuppression } from '../domain/suppression';
 import { trackingPurposeOf } from '../domain/catalog';
 import type { ContactPointParser } from '../domain/contact-point';
 import {
@@ -7,10 +8,15 @@ import {
   evaluateTracking,
   type ContactFacts,
   type ContactPointConsent,
+  type Evaluation,
 } from '../domain/evaluate';
-import type { Erasure } from '../domain/erasure';
 import { enforcementOn, type Audience, type Channel, type ContactFlags } from '../domain/model';
-import { NotFoundError, ValidationError } from '../errors';
+import { NotFoundError, StorageContentionError, ValidationError } from '../errors';
+import type { ContactPointState, SendLog } from '../storage/consent-store';
+import { WriteConflict } from '../storage/write-conflict';
+import { capUsage, decideForContactPoint, sendFactsOf, type DecidedState } from './send-decider';
+
+export { factsOf } from './send-decider';
 import { effectiveLinkTarget, linkTarget, type LinkTargetRef } from '../domain/link-target';
 import type { ContactView, ContactViewBody } from '../api/admin/admin.schemas';
 import type { CheckBody, contactabilitySchema, decisionSchema } from '../api/check/check.schemas';
@@ -36,10 +42,19 @@ export interface LinkMaker {
   linkFactory(baseUrl: string): Promise<(contactPoint: ContactPoint, target: LinkTargetRef) => LinkSet>;
 }
 
-/** What a decision knows of a contact point beside its records. */
-export function factsOf(state: { erased?: Erasure | undefined }): ContactFacts {
-  return state.erased ? { erased: true } : {};
+/** Conditional writes of one contact point's send log before the check gives up (503). */
+const MAX_COUNT_ATTEMPTS = 40;
+
+/** The sends made by `at`. */
+function sendsUntil(sends: SendLog | undefined, at: number): SendLog {
+  return Object.fromEntries(
+    Object.entries(sends ?? {}).map(([id, times]) => [id, times.filter((t) => t <= at)]),
+  );
 }
+
+/** A short random pause that grows with the attempt, so racing checks spread out. */
+const jitter = (attempt: number) =>
+  new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(50, 2 * attempt)));
 
 export class CheckService {
   constructor(
@@ -52,10 +67,19 @@ export class CheckService {
   /**
    * Decides every message of a batch: one point read per distinct contact point, all in flight
    * together (bounded), never cached. If any read fails the whole batch fails: nothing is `sent`.
-   * With `asOf`, every message is decided as it was at that past time: the records undone from
-   * their history, the profiles and switch as they were then (no links are made for a replay).
+   * Commercial messages sent under a frequency cap are counted with one conditional write per
+   * contact point; a concurrent writer makes that contact point's messages decided again on what
+   * it wrote, so checks at the same time never both take the last slot. With `dryRun` nothing is
+   * counted. With `asOf`, every message is decided as it was at that past time: the records undone
+   * from their history, the profiles and switch as they were then (a replay counts nothing and
+   * makes no links).
    */
-  async check(messages: CheckBody['messages'], baseUrl?: string, asOf?: string): Promise<Decision[]> {
+  async check(
+    messages: CheckBody['messages'],
+    baseUrl?: string,
+    asOf?: string,
+    dryRun = false,
+  ): Promise<Decision[]> {
     const now = this.consents.now();
     const at = asOf === undefined ? now : Date.parse(asOf);
     if (at > now) {
@@ -64,50 +88,76 @@ export class CheckService {
       ]);
     }
     const catalog = asOf === undefined ? await this.catalog.current() : await this.catalog.asOf(at);
-    // Messages to one contact point share its read: one entry per distinct (channel, address).
-    const reads = new Map<
-      string,
-      { contactPoint: ContactPoint; consent: ContactPointConsent; facts: ContactFacts }
-    >();
-    const keys = messages.map((m) => {
+    const count = asOf === undefined && !dryRun;
+    // Messages to one contact point share its read: one group per distinct (channel, address).
+    const groups = new Map<string, { contactPoint: ContactPoint; indices: number[] }>();
+    const evaluations: Evaluation[] = new Array(messages.length);
+    messages.forEach((m, i) => {
       const normalized = this.parser.parse(m.channel, m.contactPoint);
-      if (!normalized.ok) return null;
+      if (!normalized.ok) {
+        evaluations[i] = evaluateMessage(m, catalog, null, at);
+        return;
+      }
       const key = `${m.channel}\u0000${normalized.address}`;
-      if (!reads.has(key))
-        reads.set(key, {
-          contactPoint: { channel: m.channel, address: normalized.address },
-          consent: null,
-          facts: {},
-        });
-      return key;
+      const group = groups.get(key) ?? {
+        contactPoint: { channel: m.channel, address: normalized.address },
+        indices: [],
+      };
+      group.indices.push(i);
+      groups.set(key, group);
     });
-    const entries = [...reads.values()];
+    const entries = [...groups.values()];
     const contactPoints = entries.map((e) => e.contactPoint);
     // An erased address answers as its tombstone does, as of any time: what came before it is gone.
-    const states =
+    // A replay counts the sends made by then (the log keeps the last 30 days).
+    const states: DecidedState[] =
       asOf === undefined
         ? await this.consents.readMany(contactPoints)
-        : await this.consents.recordsAsOf(contactPoints, at);
-    entries.forEach((entry, i) => {
-      entry.consent = states[i]!.records;
-      entry.facts = factsOf(states[i]!);
-    });
+        : (await this.consents.recordsAsOf(contactPoints, at)).map((state) => ({
+            ...state,
+            sends: sendsUntil(state.sends, at),
+          }));
+    await Promise.all(
+      entries.map(async (entry, e) => {
+        const batch = entry.indices.map((i) => messages[i]!);
+        let state = states[e]!;
+        for (let attempt = 1; ; attempt++) {
+          const decided = decideForContactPoint(batch, catalog, state, at, count);
+          if (decided.changed) {
+            try {
+              await this.consents.recordSends(entry.contactPoint, state as ContactPointState, decided.sends);
+            } catch (error) {
+              if (!(error instanceof WriteConflict) || attempt >= MAX_COUNT_ATTEMPTS) {
+                throw error instanceof WriteConflict ? new StorageContentionError() : error;
+              }
+              // Someone wrote this contact point since it was read: decide again on what they wrote.
+              await jitter(attempt);
+              state = (await this.consents.readMany([entry.contactPoint]))[0]!;
+              continue;
+            }
+          }
+          entry.indices.forEach((i, k) => (evaluations[i] = decided.evaluations[k]!));
+          return;
+        }
+      }),
+    );
 
     const wantsLinks =
       this.links && asOf === undefined && baseUrl !== undefined && messages.some((m) => m.links === true);
     const linkSet = wantsLinks ? await this.links!.linkFactory(baseUrl!) : undefined;
+    const contactPointOf = new Map<number, ContactPoint>();
+    entries.forEach((entry) => entry.indices.forEach((i) => contactPointOf.set(i, entry.contactPoint)));
     return messages.map((message, i) => {
-      const key = keys[i];
-      const read = key ? reads.get(key) : undefined;
-      const evaluation = evaluateMessage(message, catalog, read?.consent ?? null, at, read?.facts);
+      const evaluation = evaluations[i]!;
       const decision: Decision = { messageId: message.messageId, ...evaluation };
-      if (linkSet && message.links === true && evaluation.decision === 'sent' && read) {
+      const contactPoint = contactPointOf.get(i);
+      if (linkSet && message.links === true && evaluation.decision === 'sent' && contactPoint) {
         // A sent message names a known profile and purpose (and topic), so its target resolves.
         const named = linkTarget(catalog, message, () => undefined);
         // A purpose sent whatever consent says (enforcement disabled) gets the profile's links: an
         // unsubscribe from it would stop nothing.
         const target = named && effectiveLinkTarget(named, message.channel);
-        if (target) decision.links = linkSet(read.contactPoint, target);
+        if (target) decision.links = linkSet(contactPoint, target);
       }
       return decision;
     });
@@ -140,11 +190,20 @@ export class CheckService {
         const contactPoint = { channel: n.channel, address: n.address };
         const state = stateOf.get(`${n.channel}\u0000${n.address}`)!;
         const consent = state.records;
+        const suppression = activeSuppression(state.suppression, at);
         return {
           channel: n.channel,
           contactPoint: n.address,
           valid: true,
           ...(state.erased ? { erased: { at: state.erased.at, actor: state.erased.actor } } : {}),
+          ...(suppression
+            ? {
+                suppression: {
+                  kind: suppression.kind,
+                  ...(suppression.until ? { until: suppression.until } : {}),
+                },
+              }
+            : {}),
           profiles: profiles.map((profile) => {
             const view = describeContactability(
               catalog,
@@ -157,7 +216,7 @@ export class CheckService {
               contactPoint,
               consent,
               at,
-              factsOf(state),
+              sendFactsOf(state, at),
             );
             const anySends = (type: string) => view.purposes.some((p) => p.type === type && p.willSend);
             return {
@@ -167,6 +226,7 @@ export class CheckService {
               willTrack: view.tracking.willTrack,
               purposes: view.purposes,
               tracking: view.tracking,
+              ...(view.frequencyCaps ? { frequencyCaps: view.frequencyCaps } : {}),
             };
           }),
         };
@@ -181,14 +241,8 @@ export class CheckService {
     if (!profile) throw new NotFoundError(`There is no profile "${query.profileId}".`);
     const contactPoint = this.consents.contactPoint(query.channel, query.contactPoint);
     const [state] = await this.consents.readMany([contactPoint]);
-    return describeContactability(
-      catalog,
-      query,
-      contactPoint,
-      state!.records,
-      this.consents.now(),
-      factsOf(state!),
-    );
+    const at = this.consents.now();
+    return describeContactability(catalog, query, contactPoint, state!.records, at, sendFactsOf(state!, at));
   }
 }
 
@@ -238,6 +292,8 @@ export function describeContactability(
     });
   const trackingPurpose = trackingPurposeOf(profile)!;
   const tracking = evaluateTracking(base, profile, catalog, consent, at, facts);
+  // Where sends are decided (not on the pages), the caps with what they have counted.
+  const caps = facts.schedule ? capUsage(profile, query.channel, facts.schedule.sends, at) : [];
   return {
     channel: query.channel,
     contactPoint: contactPoint.address,
@@ -250,5 +306,6 @@ export function describeContactability(
       willTrack: tracking.reasons.length === 0,
       reasons: tracking.reasons,
     },
+    ...(caps.length > 0 ? { frequencyCaps: caps } : {}),
   };
 }

@@ -7,7 +7,14 @@ import { contactPointId, type ContactPoint, type ContactPointParser } from '../d
 import type { Erasure } from '../domain/erasure';
 import type { Channel, PendingConfirmation, StoredConsent } from '../domain/model';
 import { CapacityError, NotFoundError, ValidationError } from '../errors';
-import type { ConsentStore, ContactPointState, HistoryQuery, Publication } from '../storage/consent-store';
+import type {
+  ConsentStore,
+  ContactPointState,
+  HistoryQuery,
+  Publication,
+  RecordsAsOf,
+  SendLog,
+} from '../storage/consent-store';
 import { mapLimit } from '../utils/map-limit';
 import { toApiHistoryEntry, toApiRecord } from './api-record';
 import type { CatalogService } from './catalog-service';
@@ -94,10 +101,7 @@ export class ConsentService {
   }
 
   /** The records of several contact points as they stood at `at` (epoch ms), undone from their history. */
-  async recordsAsOf(
-    contactPoints: readonly ContactPoint[],
-    at: number,
-  ): Promise<Array<{ records: Map<string, StoredConsent>; erased?: Erasure }>> {
+  async recordsAsOf(contactPoints: readonly ContactPoint[], at: number): Promise<RecordsAsOf[]> {
     await this.store.ready();
     return mapLimit(contactPoints, this.options.concurrency, (cp) => this.store.recordsAsOf(cp, at));
   }
@@ -106,6 +110,11 @@ export class ConsentService {
   async readMany(contactPoints: readonly ContactPoint[]): Promise<ContactPointState[]> {
     await this.store.ready();
     return mapLimit(contactPoints, this.options.concurrency, (cp) => this.store.read(cp));
+  }
+
+  /** Counts sends against frequency caps on the state they were decided on (a WriteConflict if it moved). */
+  async recordSends(contactPoint: ContactPoint, previous: ContactPointState, sends: SendLog): Promise<void> {
+    await this.store.recordSends(contactPoint, previous, sends);
   }
 
   async history(channel: Channel, raw: string, query: HistoryQuery) {
@@ -260,7 +269,13 @@ export class ConsentService {
         lapsesAt: new Date(now.getTime() + lapseDays * DAY_MS).toISOString(),
       };
       pending.set(id, entry);
-      const next = { records: state.records, seen: state.seen, pending, events: state.events };
+      const next = {
+        records: state.records,
+        seen: state.seen,
+        pending,
+        events: state.events,
+        suppression: state.suppression,
+      };
       return { commit: this.store.prepare(contactPoint, next, []), result: { id, pending: entry } };
     };
     const [state] = await this.readMany([contactPoint]);

@@ -159,5 +159,6 @@ export function planWrites(
   if (tombstoneOnly && event !== undefined && !repeated) events.delete(event);
   const eventKept = event !== undefined && !repeated && !tombstoneOnly;
   const changed = entries.length > 0 || marksMoved || confirmed || eventKept;
-  return { results, change: changed ? { next: { records, seen, pending, events }, entries } : undefined };
+  const next = { records, seen, pending, events, suppression: state.suppression };
+  return { results, change: changed ? { next, entries } : undefined };
 }

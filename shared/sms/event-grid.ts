@@ -10,6 +10,7 @@ import {
   SUBSCRIPTION_VALIDATION,
   subscriptionValidationDataSchema,
   type AcsMediaType,
+  webhookRequestOriginSchema,
 } from '../api/sms/sms.schemas';
 import { ServiceError, ValidationError } from '../errors';
 import { formatPath } from '../utils/issue-details';
@@ -27,7 +28,7 @@ export type AcsDelivery =
   | { kind: 'validation'; validationCode: string }
   | { kind: 'texts'; texts: InboundText[]; rejected: RejectedEvent[] };
 
-interface Envelope {
+export interface Envelope {
   /** The provider's id of the event: a second delivery of it changes nothing. */
   id: string;
   type: string;
@@ -50,7 +51,7 @@ function parseBody<S extends z.ZodType>(schema: S, body: unknown, what: string):
   );
 }
 
-const reasonOf = (at: Envelope['at'], error: z.ZodError) =>
+export const reasonOf = (at: Envelope['at'], error: z.ZodError) =>
   error.issues.map((issue) => `${formatPath([...at, ...issue.path])}: ${issue.message}`).join('; ');
 
 /**
@@ -107,12 +108,15 @@ function caseInsensitive(data: unknown): unknown {
 const SMS_FIELDS = { from: 'from', to: 'to', message: 'message', receivedtimestamp: 'receivedTimestamp' };
 
 /**
- * What a delivery asks for: the answer to a subscription validation, or the texts of its
- * SMSReceived events (other event types are ignored) with the events that could not be read. Every
- * readable event is applied even when others are not (Event Grid does not retry a 400, so refusing
- * the delivery would lose the STOP in it).
+ * The events of an Event Grid delivery, or the answer to its subscription validation (which comes
+ * alone). Events that cannot be read are reported beside the others.
  */
-export function parseAcsDelivery(mediaType: AcsMediaType, body: unknown): AcsDelivery {
+export function parseEventGridDelivery(
+  mediaType: AcsMediaType,
+  body: unknown,
+):
+  | { kind: 'validation'; validationCode: string }
+  | { kind: 'events'; envelopes: Envelope[]; rejected: RejectedEvent[] } {
   const { envelopes, rejected } = envelopesOf(mediaType, body);
   const validations = envelopes.filter((e) => e.type === SUBSCRIPTION_VALIDATION);
   if (validations.length > 0) {
@@ -136,6 +140,19 @@ export function parseAcsDelivery(mediaType: AcsMediaType, body: unknown): AcsDel
       })),
     );
   }
+  return { kind: 'events', envelopes, rejected };
+}
+
+/**
+ * What a delivery asks for: the answer to a subscription validation, or the texts of its
+ * SMSReceived events (other event types are ignored) with the events that could not be read. Every
+ * readable event is applied even when others are not (Event Grid does not retry a 400, so refusing
+ * the delivery would lose the STOP in it).
+ */
+export function parseAcsDelivery(mediaType: AcsMediaType, body: unknown): AcsDelivery {
+  const delivery = parseEventGridDelivery(mediaType, body);
+  if (delivery.kind === 'validation') return delivery;
+  const { envelopes, rejected } = delivery;
   const texts: InboundText[] = [];
   for (const envelope of envelopes) {
     if (envelope.type !== SMS_RECEIVED) continue;
@@ -170,8 +187,10 @@ export function parseAcsDelivery(mediaType: AcsMediaType, body: unknown): AcsDel
   return { kind: 'texts', texts, rejected };
 }
 
-/** An Event Grid delivery: its media type decides the schema (415 for any other), then its events. */
-export async function readAcsDelivery(request: HttpRequest): Promise<AcsDelivery> {
+/** The media type and JSON body of an Event Grid delivery (415 for a media type it never sends). */
+export async function readEventGridBody(
+  request: HttpRequest,
+): Promise<{ type: AcsMediaType; body: unknown }> {
   const contentType = request.headers.get('content-type');
   const type = contentType === null ? 'application/json' : parseMediaType(contentType).type;
   if (!Object.hasOwn(ACS_BODIES, type)) {
@@ -180,5 +199,27 @@ export async function readAcsDelivery(request: HttpRequest): Promise<AcsDelivery
       'Send Event Grid events as application/json, or CloudEvents as application/cloudevents+json or application/cloudevents-batch+json.',
     );
   }
-  return parseAcsDelivery(type as AcsMediaType, await readJson(request, z.unknown()));
+  return { type: type as AcsMediaType, body: await readJson(request, z.unknown()) };
+}
+
+/** An Event Grid delivery: its media type decides the schema (415 for any other), then its events. */
+export async function readAcsDelivery(request: HttpRequest): Promise<AcsDelivery> {
+  const { type, body } = await readEventGridBody(request);
+  return parseAcsDelivery(type, body);
+}
+
+/** The CloudEvents abuse-protection handshake (OPTIONS): who will deliver is allowed to. */
+export function handshakeAnswer(request: HttpRequest): { status: number; headers: Record<string, string> } {
+  const origin = webhookRequestOriginSchema.safeParse(
+    request.headers.get('webhook-request-origin') ?? undefined,
+  );
+  if (!origin.success) {
+    throw new ValidationError('The handshake is not valid.', [
+      { path: 'WebHook-Request-Origin', message: origin.error.issues[0]!.message },
+    ]);
+  }
+  return {
+    status: 200,
+    headers: { 'webhook-allowed-origin': origin.data, 'webhook-allowed-rate': '*' },
+  };
 }

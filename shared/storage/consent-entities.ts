@@ -2,6 +2,7 @@ import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import type { TableEntity, TableEntityResult } from '@azure/data-tables';
 import type { ContactPoint } from '../domain/contact-point';
 import type { Erasure } from '../domain/erasure';
+import type { SuppressionState } from '../domain/suppression';
 import type { PendingConfirmation, Source, StoredConsent } from '../domain/model';
 import { CapacityError, ValidationError } from '../errors';
 import {
@@ -12,7 +13,7 @@ import {
   toBinaryChunks,
   toChunks,
 } from './chunks';
-import type { ContactPointState, HistoryEntry, NextState } from './consent-store';
+import type { ContactPointState, HistoryEntry, NextState, SendLog } from './consent-store';
 import { contactPointKey, historyRowKey, STATE_ROW_KEY } from './keys';
 import { erasedEventKey, isErasedEventKey, subjectOf } from './subject-key';
 
@@ -60,7 +61,8 @@ export function stateEntityOf(contactPoint: ContactPoint, next: NextState, lastS
   const seen = mapJson(next.seen);
   const pending = mapJson(next.pending);
   const events = mapJson(next.events);
-  if (records.length + seen.length + pending.length + events.length > MAX_STATE_CHARS) {
+  const suppression = next.suppression ? asciiJson(next.suppression) : '';
+  if (records.length + seen.length + pending.length + events.length + suppression.length > MAX_STATE_CHARS) {
     throw new CapacityError('This contact point would hold more consent records than the store allows.');
   }
   return {
@@ -73,7 +75,23 @@ export function stateEntityOf(contactPoint: ContactPoint, next: NextState, lastS
     ...(seen === '' ? {} : toChunks(seen, 'm')),
     ...(pending === '' ? {} : toChunks(pending, 'q')),
     ...(events === '' ? {} : toChunks(events, 'e')),
+    ...(suppression === '' ? {} : toChunks(suppression, 's')),
   };
+}
+
+/** Characters of one string property (Table Storage: 64 KiB of UTF-16). */
+const MAX_PROPERTY_CHARS = 32_000;
+
+/**
+ * The send log as the state entity keeps it: one property, so a counted send is one merge of it.
+ * Each profile keeps at most its largest cap's sends of the last 30 days (200 at most).
+ */
+export function sendLogProps(sends: SendLog | undefined): Record<string, string> {
+  if (!sends || Object.keys(sends).length === 0) return {};
+  const json = JSON.stringify(sends);
+  if (json.length > MAX_PROPERTY_CHARS)
+    throw new CapacityError('This contact point has had more capped sends than the store keeps.');
+  return { f: json };
 }
 
 /**
@@ -176,6 +194,10 @@ export function stateOf(entity: TableEntityResult<Record<string, unknown>>): Con
     seen: new Map(Object.entries(parsed<string>(fromChunks(entity, 'm')))),
     pending: new Map(Object.entries(parsed<PendingConfirmation>(fromChunks(entity, 'q')))),
     events: new Map(Object.entries(parsed<string>(fromChunks(entity, 'e')))),
+    ...(fromChunks(entity, 's') !== ''
+      ? { suppression: JSON.parse(fromChunks(entity, 's')) as SuppressionState }
+      : {}),
+    ...(typeof entity.f === 'string' && entity.f !== '' ? { sends: JSON.parse(entity.f) as SendLog } : {}),
     sequence: Number(entity.sequence ?? 0),
     ...(typeof entity.head === 'number' ? { head: entity.head } : {}),
     feedAt: typeof entity.feedAt === 'number' ? entity.feedAt : 0,

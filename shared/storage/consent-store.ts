@@ -1,5 +1,6 @@
 import type { ContactPoint } from '../domain/contact-point';
 import type { Erasure } from '../domain/erasure';
+import type { SuppressionState } from '../domain/suppression';
 import type { Channel, PendingConfirmation, Source, StoredConsent } from '../domain/model';
 import type { Entity } from './consent-entities';
 
@@ -28,6 +29,10 @@ export interface ContactPointState {
   head?: number;
   /** Feed position time of the last commit: the next one's announcement must come after it. */
   feedAt: number;
+  /** Bounces, complaints and manual suppressions: deliverability, kept apart from consent. */
+  suppression?: SuppressionState;
+  /** Commercial messages sent, per profile (epoch ms, the last 30 days): what frequency caps count. */
+  sends?: SendLog;
   /** The person's last erasure of this contact point: its tombstone keeps blocking. */
   erased?: Erasure;
   /** History from before the erasure is still being deleted (a retried erase or the sweep finishes it). */
@@ -36,13 +41,26 @@ export interface ContactPointState {
   etag: string | null;
 }
 
-/** What a commit leaves stored for a contact point. */
+export type { SendLog } from '../domain/frequency-caps';
+import type { SendLog } from '../domain/frequency-caps';
+
+/**
+ * What a commit leaves stored for a contact point. (Its erasure and send log are carried by the
+ * store from the state the commit is based on: only an erasure and a counted send change them.)
+ */
 export interface NextState {
   records: ReadonlyMap<string, StoredConsent>;
   seen: ReadonlyMap<string, string>;
   pending: ReadonlyMap<string, PendingConfirmation>;
   events: ReadonlyMap<string, string>;
+  suppression: SuppressionState | undefined;
 }
+
+/** A contact point as of a past time: its records undone to then; its erasure, suppression and sends as now. */
+export type RecordsAsOf = { records: Map<string, StoredConsent> } & Pick<
+  ContactPointState,
+  'erased' | 'suppression' | 'sends'
+>;
 
 export interface HistoryEntry {
   sequence: number;
@@ -178,16 +196,18 @@ export interface ConsentStore {
    * not this erasure's (it never landed, or a later erasure took over): nothing is done.
    */
   purge(contactKey: string, erasure: Erasure, known?: readonly string[]): Promise<boolean>;
+  /**
+   * Records sends counted against frequency caps: the send log written onto the state `previous`
+   * was read as (a conditional merge; a WriteConflict if anyone wrote since).
+   */
+  recordSends(contactPoint: ContactPoint, previous: ContactPointState, sends: SendLog): Promise<void>;
   history(contactPoint: ContactPoint, query: HistoryQuery): Promise<HistoryPage>;
   /**
    * The records as they stood at `at` (epoch ms): the current ones with every later commit undone,
    * newest first, down to the last commit made by then (never past an erasure: what came before it
    * is gone), and the contact point's erasure if it has one.
    */
-  recordsAsOf(
-    contactPoint: ContactPoint,
-    at: number,
-  ): Promise<{ records: Map<string, StoredConsent>; erased?: Erasure }>;
+  recordsAsOf(contactPoint: ContactPoint, at: number): Promise<RecordsAsOf>;
   /** What the history row `historyRowKey` holds for commit `commit` (see CommitLookup). */
   readCommit(contactKey: string, historyRowKey: string, commit: string): Promise<CommitLookup>;
   /**

@@ -16,6 +16,8 @@ import {
   historyEntityOf,
   isErasureRow,
   recordsOf,
+  sendLogProps,
+  stateEntityOf,
   stateOf,
   tombstoneEntityOf,
   type Entity,
@@ -32,10 +34,11 @@ import {
   type NextState,
   type PreparedCommit,
   type PreparedErasure,
+  type RecordsAsOf,
   type Publication,
   type ScannedContactPoint,
+  type SendLog,
 } from './consent-store';
-import { stateEntityOf } from './consent-entities';
 import {
   HISTORY_ROW_END,
   HISTORY_ROW_PREFIX,
@@ -237,6 +240,8 @@ export class TableConsentStore implements ConsentStore {
       sequence: prepared.state.sequence ?? previous.sequence,
       feedAt: announced?.time ?? previous.feedAt,
       ...(erasure ? erasureProps(prepared.contactPoint, erasure, purging) : {}),
+      // The send log is the check's to change; an erasure drops it with everything else.
+      ...(prepared.erasure ? {} : sendLogProps(previous.sends)),
     };
     const head = prepared.history ? (prepared.history.first as number) : previous.head;
     if (head !== undefined) state.head = head;
@@ -281,6 +286,33 @@ export class TableConsentStore implements ConsentStore {
       if (announced) await this.announcer!.failed(announced).catch(() => undefined);
       throw error;
     }
+  }
+
+  async recordSends(contactPoint: ContactPoint, previous: ContactPointState, sends: SendLog): Promise<void> {
+    const log = sendLogProps(sends);
+    const conflict = () => {
+      throw new WriteConflict();
+    };
+    await this.limiter.run(() =>
+      storageCall(
+        async () => {
+          if (previous.etag === null) {
+            // Nothing stored yet: the contact point's state, with only its send log.
+            const empty = { records: new Map(), seen: new Map(), pending: new Map(), events: new Map() };
+            await this.table.createEntity({
+              ...stateEntityOf(contactPoint, { ...empty, suppression: undefined }),
+              ...log,
+            });
+          } else {
+            const partitionKey = contactPointKey(contactPoint.channel, contactPoint.address);
+            await this.table.updateEntity({ partitionKey, rowKey: STATE_ROW_KEY, f: log.f ?? '' }, 'Merge', {
+              etag: previous.etag,
+            });
+          }
+        },
+        { 404: conflict, 409: conflict, 412: conflict },
+      ),
+    );
   }
 
   async scan(options: {
@@ -379,14 +411,17 @@ export class TableConsentStore implements ConsentStore {
     });
   }
 
-  async recordsAsOf(
-    contactPoint: ContactPoint,
-    at: number,
-  ): Promise<{ records: Map<string, StoredConsent>; erased?: Erasure }> {
+  async recordsAsOf(contactPoint: ContactPoint, at: number): Promise<RecordsAsOf> {
     // The state first: every commit it reflects is then also in the history read after it.
     const state = await this.read(contactPoint);
     const records = await this.undoneTo(contactPoint, state, at);
-    return { records, ...(state.erased ? { erased: state.erased } : {}) };
+    const { erased, suppression, sends } = state;
+    return {
+      records,
+      ...(erased ? { erased } : {}),
+      ...(suppression ? { suppression } : {}),
+      ...(sends ? { sends } : {}),
+    };
   }
 
   private async undoneTo(

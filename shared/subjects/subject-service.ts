@@ -76,7 +76,7 @@ export class SubjectService {
           .filter((e) => inScope(e.purposeId, e.topicId))
           .map((e) => toApiHistoryEntry(contactPoint, e)),
         pendingConfirmations: [...state.pending.values()].filter((p) => reaches(scope, p.profileId)),
-        suppressions: [],
+        suppressions: scope === 'all' ? (state.suppression?.events ?? []) : [],
         providerEvents:
           scope === 'all'
             ? [...state.events].filter(([id]) => !isErasedEventKey(id)).map(([id, at]) => ({ id, at }))

@@ -13,6 +13,7 @@ import { OpenIdIssuer } from '../support/openid-issuer';
 import { startAzurite, startHost, TEST_SUBJECT_KEY, type RunningHost } from '../support/processes';
 import { measureColdStart, printColdStart } from './cold-start';
 import { benchErasure } from './erasure-bench';
+import { benchSendDecision } from './send-decision-bench';
 import { client, inFlight, latencies, median, percentile, rate, storedShape } from './measure';
 
 const BASE_CONTACT_POINTS = Number(process.env.BENCH_CONTACT_POINTS ?? 2000);
@@ -399,6 +400,18 @@ async function main(): Promise<void> {
       report,
     });
 
+    // ---- The whole send decision: suppressions, quiet times, capped sends.
+    const sendDecision = await benchSendDecision({
+      connection: azurite.connectionString,
+      prefix: 'bench',
+      call: (path, body, method) => call(host, path, body, method),
+      batchSize: BATCH_SIZE,
+      batchesInFlight: BATCHES_IN_FLIGHT,
+      readsInFlight: READS_IN_FLIGHT,
+      measureMs: MEASURE_MS,
+      rounds,
+    });
+
     const large = BASE_CONTACT_POINTS * SCALE;
     await load(BASE_CONTACT_POINTS, large);
     await rounds([
@@ -452,6 +465,7 @@ async function main(): Promise<void> {
       `check-half-erased/raw-read ${ratio('check, half erased (decisions/s)', 'raw getEntity, half erased (reads/s)')}`,
     );
     for (const [name, value] of Object.entries(erasure)) console.log(`${name} ${value}`);
+    for (const [name, value] of Object.entries(sendDecision)) console.log(`${name} ${value}`);
     printColdStart(await measureColdStart(azurite));
   } finally {
     await Promise.allSettled([...hosts.map((h) => h.stop()), ...stops.map((stop) => stop())]);

@@ -85,6 +85,7 @@ async function seed(table: TableClient, address: string): Promise<void> {
       seen: new Map(),
       pending: new Map(),
       events: new Map(),
+      suppression: undefined,
     },
     HISTORY,
   );

@@ -2,7 +2,7 @@
  * Access and personal data: authLevel on every route of `operations` (new routes are covered as
  * they land), errors that never echo an address or the key, and host logs without addresses.
  */
-import { createHmac } from 'node:crypto';
+import { createHmac, generateKeyPairSync, sign } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { operations, type Operation } from '../../shared/api';
 import { boundedClient, type BoundedClient, type Reply } from '../support/bounded-client';
@@ -24,9 +24,11 @@ const ANONYMOUS = new Set([
   'GET assets/{*path}',
   'GET consent-center',
   'POST sms/twilio',
+  'POST events/sendgrid',
 ]);
 /** Anonymous routes that authenticate the request themselves, by a provider's signature. */
-const SIGNED = new Set(['POST sms/twilio']);
+const SIGNED = new Set(['POST sms/twilio', 'POST events/sendgrid']);
+const SENDGRID = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
 const TWILIO_TOKEN = 'access-twilio-token';
 const PUBLIC = 'https://consent.example.org';
 
@@ -41,6 +43,9 @@ beforeAll(async () => {
     LOCAL_FUNCTION_KEY: KEY,
     CONSENT_TABLE_PREFIX: 'access',
     TWILIO_AUTH_TOKEN: TWILIO_TOKEN,
+    SENDGRID_WEBHOOK_PUBLIC_KEY: SENDGRID.publicKey
+      .export({ type: 'spki', format: 'der' })
+      .toString('base64'),
     PUBLIC_BASE_URL: PUBLIC,
   });
   api = boundedClient(host.url, KEY);
@@ -118,6 +123,26 @@ describe('authLevel on every route', () => {
           const res = await send(anonymous, '', headers);
           expectProblem(res, 403);
           expectNoSecrets(res, label);
+        }
+        if (op.route === 'events/sendgrid') {
+          const body = JSON.stringify([{ email: ADDRESSES.email, event: 'delivered', sg_event_id: tag }]);
+          const timestamp = String(Math.floor(Date.now() / 1000));
+          const signature = sign('sha256', Buffer.from(timestamp + body), {
+            key: SENDGRID.privateKey,
+            dsaEncoding: 'der',
+          }).toString('base64');
+          const signed = await anonymous.send({
+            method: op.method,
+            path: pathOf(op),
+            body,
+            headers: {
+              'x-twilio-email-event-webhook-signature': signature,
+              'x-twilio-email-event-webhook-timestamp': timestamp,
+            },
+          });
+          expect(signed.status, signed.text).toBe(200);
+          expectNoSecrets(signed, label);
+          return;
         }
         const form = new URLSearchParams({ From: ADDRESSES.phone, To: '+18885550100', Body: 'HELP' });
         const signature = createHmac('sha1', TWILIO_TOKEN)

@@ -11,7 +11,7 @@
  * write sets an entity's Timestamp, so the store is asked for entities stamped since the request
  * began). A dedicated host and Azurite, so nothing else writes while this runs.
  */
-import { createHmac } from 'node:crypto';
+import { createHmac, generateKeyPairSync, sign } from 'node:crypto';
 import { TableClient, TableServiceClient, odata } from '@azure/data-tables';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -26,6 +26,7 @@ import { startAzurite, startHost, type RunningAzurite, type RunningHost } from '
 
 const KEY = 'fuzz-Key-7f3a9c';
 const TWILIO_TOKEN = 'fuzz-twilio-token';
+const SENDGRID = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
 const PUBLIC = 'https://consent.example.net';
 const REQUEST_TIMEOUT_MS = 20_000;
 /**
@@ -57,6 +58,9 @@ beforeAll(async () => {
     CONSENT_TABLE_PREFIX: 'fuzz',
     PROFILE_CACHE_SECONDS: '0',
     TWILIO_AUTH_TOKEN: TWILIO_TOKEN,
+    SENDGRID_WEBHOOK_PUBLIC_KEY: SENDGRID.publicKey
+      .export({ type: 'spki', format: 'der' })
+      .toString('base64'),
     PUBLIC_BASE_URL: PUBLIC,
   });
   api = boundedClient(host.url, KEY, REQUEST_TIMEOUT_MS);
@@ -354,6 +358,47 @@ const SAMPLES: Record<string, () => Sample> = {
     ],
   }),
   'OPTIONS sms/acs': () => ({ headers: { 'WebHook-Request-Origin': 'eventgrid.azure.net' } }),
+  'POST suppressions': () => ({
+    body: {
+      suppressions: [
+        { channel: 'email', contactPoint: 'fuzz.bounce@example.com', kind: 'softBounce', detail: '4.2.2' },
+      ],
+    },
+  }),
+  'GET suppressions': () => ({ query: { channel: 'email', contactPoint: EMAIL } }),
+  'DELETE suppressions': () => ({ query: { channel: 'email', contactPoint: 'fuzz.bounce@example.com' } }),
+  'POST events/acs-email': () => ({
+    body: [
+      {
+        id: 'ae-1',
+        subject: 'sender/s/message/m',
+        eventType: 'Microsoft.Communication.EmailDeliveryReportReceived',
+        eventTime: '2026-01-01T00:00:00Z',
+        data: {
+          sender: 'news@example.com',
+          recipient: 'fuzz.bounce@example.com',
+          messageId: 'm',
+          status: 'Delivered',
+          deliveryAttemptTimeStamp: '2026-01-01T00:00:00Z',
+        },
+      },
+    ],
+  }),
+  'OPTIONS events/acs-email': () => ({ headers: { 'WebHook-Request-Origin': 'eventgrid.azure.net' } }),
+  'POST events/sendgrid': () => ({
+    body: [
+      { email: 'fuzz.bounce@example.com', event: 'delivered', sg_event_id: 'sg-1', timestamp: 1767225600 },
+    ],
+  }),
+  'POST messages/review': () => ({
+    body: {
+      channel: 'email',
+      profileId: 'fuzzbase',
+      purposeId: 'fzb-commercial',
+      html: '<p>Hello</p>',
+      headers: { 'List-Unsubscribe': '<https://consent.example.net/api/unsubscribe/x>' },
+    },
+  }),
   // Its own address: an erasure would leave the others' records gone.
   'POST subjects/erase': () => ({
     body: { contactPoints: [{ channel: 'email', contactPoint: 'fuzz.erase@example.com' }], reason: 'fuzz' },
@@ -494,6 +539,20 @@ function requiredHeaders(
   return {
     ...sample.headers,
     ...(TWILIO_SIGNED.has(opKey(op)) ? { 'x-twilio-signature': twilioSignature(path, body) } : {}),
+    ...(opKey(op) === 'POST events/sendgrid' ? sendgridSignature(body) : {}),
+  };
+}
+
+/** The SendGrid Event Webhook's signature headers over the raw body, so fuzzing gets past them. */
+function sendgridSignature(body: string | Uint8Array | undefined): Record<string, string> {
+  const timestamp = String(Math.floor(Date.now() / 1000));
+  const signed = Buffer.concat([Buffer.from(timestamp), Buffer.from(body ?? '')]);
+  return {
+    'x-twilio-email-event-webhook-signature': sign('sha256', signed, {
+      key: SENDGRID.privateKey,
+      dsaEncoding: 'der',
+    }).toString('base64'),
+    'x-twilio-email-event-webhook-timestamp': timestamp,
   };
 }
 

@@ -91,7 +91,13 @@ async function writeOldLayout(table: TableClient, address: string, commits: numb
   }
   const state = stateEntityOf(
     { channel: 'email', address },
-    { records: new Map([[`p:${OFFERS}`, before!]]), seen: new Map(), pending: new Map(), events: new Map() },
+    {
+      records: new Map([[`p:${OFFERS}`, before!]]),
+      seen: new Map(),
+      pending: new Map(),
+      events: new Map(),
+      suppression: undefined,
+    },
     commits,
   );
   await table.createEntity({ ...state, partitionKey, head: commits });

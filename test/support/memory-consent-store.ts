@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { ContactPoint } from '../../shared/domain/contact-point';
 import type { Erasure } from '../../shared/domain/erasure';
-import { consentKey, type Channel, type StoredConsent } from '../../shared/domain/model';
+import { consentKey, type Channel } from '../../shared/domain/model';
 import {
   emptyState,
   entriesOf,
@@ -11,6 +11,7 @@ import {
   historyEntityOf,
   isErasureRow,
   recordsOf,
+  sendLogProps,
   stateEntityOf,
   stateOf,
   tombstoneEntityOf,
@@ -28,7 +29,9 @@ import {
   type PreparedCommit,
   type PreparedErasure,
   type Publication,
+  type RecordsAsOf,
   type ScannedContactPoint,
+  type SendLog,
 } from '../../shared/storage/consent-store';
 import { contactPointKey } from '../../shared/storage/keys';
 import { WriteConflict } from '../../shared/storage/write-conflict';
@@ -115,10 +118,23 @@ export class MemoryConsentStore implements ConsentStore {
       sequence: prepared.state.sequence ?? previous.sequence,
       ...(prepared.history ? { head: prepared.history.first } : {}),
       ...(erasure ? erasureProps(prepared.contactPoint, erasure, false) : {}),
+      ...(prepared.erasure ? {} : sendLogProps(previous.sends)),
     };
     this.states.set(key, { entity, etag: randomUUID() });
     const kept = (this.histories.get(key) ?? []).filter((e) => !prepared.deletes?.includes(e.rowKey!));
     if (prepared.history) this.histories.set(key, [prepared.history, ...kept]);
+  }
+
+  async recordSends(contactPoint: ContactPoint, previous: ContactPointState, sends: SendLog): Promise<void> {
+    const key = contactPointKey(contactPoint.channel, contactPoint.address);
+    const current = this.states.get(key);
+    if ((current?.etag ?? null) !== previous.etag) {
+      this.conflicts++;
+      throw new WriteConflict();
+    }
+    const empty = { records: new Map(), seen: new Map(), pending: new Map(), events: new Map() };
+    const entity = current?.entity ?? stateEntityOf(contactPoint, { ...empty, suppression: undefined });
+    this.states.set(key, { entity: { ...entity, ...sendLogProps(sends) }, etag: randomUUID() });
   }
 
   async history(contactPoint: ContactPoint, query: HistoryQuery): Promise<HistoryPage> {
@@ -128,11 +144,8 @@ export class MemoryConsentStore implements ConsentStore {
     return { entries: live.flatMap((e) => entriesOf(e)).slice(0, query.limit) };
   }
 
-  async recordsAsOf(
-    contactPoint: ContactPoint,
-    at: number,
-  ): Promise<{ records: Map<string, StoredConsent>; erased?: Erasure }> {
-    const { records, erased } = await this.read(contactPoint);
+  async recordsAsOf(contactPoint: ContactPoint, at: number): Promise<RecordsAsOf> {
+    const { records, erased, suppression, sends } = await this.read(contactPoint);
     for (const entity of this.histories.get(contactPointKey(contactPoint.channel, contactPoint.address)) ??
       []) {
       if (Date.parse(entity.at as string) <= at) break;
@@ -146,7 +159,12 @@ export class MemoryConsentStore implements ConsentStore {
         else records.delete(key);
       }
     }
-    return { records, ...(erased ? { erased } : {}) };
+    return {
+      records,
+      ...(erased ? { erased } : {}),
+      ...(suppression ? { suppression } : {}),
+      ...(sends ? { sends } : {}),
+    };
   }
 
   async readCommit(contactKey: string, historyRowKey: string, commit: string): Promise<CommitLookup> {

@@ -78,6 +78,7 @@ describe('entity conversions', () => {
       seen: new Map([['p:commercial', '2026-11-02T00:00:00.000Z']]),
       pending: new Map(),
       events: new Map([['twilio:SM1', NOW]]),
+      suppression: undefined,
     };
     const entity = stateEntityOf(contactPoint, next, 7);
     const state = stateOf({ ...entity, etag: 'e' } as never);
@@ -96,7 +97,13 @@ describe('entity conversions', () => {
       Array.from({ length: 2000 }, (_, i) => [`t:${i}`, stored({ reasonDescription: 'x'.repeat(300) })]),
     );
     expect(() =>
-      stateEntityOf(contactPoint, { records: huge, seen: new Map(), pending: new Map(), events: new Map() }),
+      stateEntityOf(contactPoint, {
+        records: huge,
+        seen: new Map(),
+        pending: new Map(),
+        events: new Map(),
+        suppression: undefined,
+      }),
     ).toThrow(CapacityError);
     const entries = [1, 2, 3].map((sequence) => ({
       sequence,

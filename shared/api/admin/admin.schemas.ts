@@ -1,3 +1,4 @@
+import { SUPPRESSION_KINDS } from '../../domain/suppression';
 import { z } from 'zod';
 import { SOURCES, STATUSES } from '../../domain/model';
 import {
@@ -51,6 +52,12 @@ export const contactViewSchema = z.object({
         .object({ at: z.string(), actor: z.string() })
         .optional()
         .describe('the person had this address erased: when and by whom'),
+      suppression: z
+        .object({ kind: z.enum(SUPPRESSION_KINDS), until: z.string().optional() })
+        .optional()
+        .describe(
+          'the address is suppressed on its channel (bounces, a complaint, by hand): nothing is sent',
+        ),
       profiles: z.array(
         z.object({
           profileId: z.string(),
@@ -59,6 +66,7 @@ export const contactViewSchema = z.object({
           willTrack: z.boolean(),
           purposes: contactabilityShape.purposes,
           tracking: contactabilityShape.tracking,
+          frequencyCaps: contactabilityShape.frequencyCaps,
         }),
       ),
     }),

@@ -14,6 +14,7 @@ import {
   queryFlagsSchema,
 } from '../common/common.schemas';
 import { linkSetSchema } from '../links/links.schemas';
+import { timeZoneSchema } from '../platform/send-rules.schemas';
 
 const nullableValue = consentValueSchema.nullable();
 const nullableModel = enforcementModelSchema.nullable();
@@ -40,12 +41,19 @@ export const checkMessageSchema = z.strictObject({
     .boolean()
     .optional()
     .describe('when the message is sent, return its unsubscribe and preference links'),
+  timeZone: timeZoneSchema
+    .optional()
+    .describe("the recipient's IANA time zone, for quiet times (else the profile's)"),
 });
 
 export const checkBodySchema = z.strictObject({
   asOf: instantSchema
     .optional()
     .describe('decide every message as it would have been decided at this past time, from the history'),
+  dryRun: z
+    .boolean()
+    .optional()
+    .describe('decide without counting sent messages against frequency caps (an asOf replay never counts)'),
   messages: z
     .array(checkMessageSchema)
     .min(1)
@@ -85,8 +93,18 @@ export const decisionSchema = z.object({
     })
     .describe('the versions of the profile and of the records the decision relied on (null: none)'),
   links: linkSetSchema.optional(),
+  retryAt: z
+    .string()
+    .optional()
+    .describe('blocked only by a quiet time or a frequency cap: the first moment it may be sent'),
 });
 export const checkResponseSchema = z.object({ decisions: z.array(decisionSchema) });
+
+export const frequencyCapUsageSchema = z
+  .array(
+    z.object({ window: z.enum(['day', 'week', 'month']), limit: z.number().int(), sent: z.number().int() }),
+  )
+  .describe("the profile's caps on this channel and the commercial messages counted in each rolling window");
 
 export const contactabilityQuerySchema = contactPointQuerySchema
   .extend({ profileId: idSchema, audience: audienceSchema.default('contact') })
@@ -116,4 +134,5 @@ export const contactabilitySchema = z.object({
     willTrack: z.boolean(),
     reasons: z.array(z.enum(TRACKING_REASONS)),
   }),
+  frequencyCaps: frequencyCapUsageSchema.optional(),
 });

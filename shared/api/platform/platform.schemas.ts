@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { normalizeContactPoint } from '../../domain/contact-point';
 import { PURPOSE_TYPES } from '../../domain/model';
 import { enforcementModelSchema, guidSchema, idSchema, LIMITS, text } from '../common/common.schemas';
+import { frequencyCapsSchema, quietTimesSchema } from './send-rules.schemas';
 
 export const enforcementSchema = z.union([
   enforcementModelSchema,
@@ -85,6 +86,8 @@ export const profileBodySchema = z.object({
     .optional(),
   purposes: z.array(purposeSchema).min(1).max(LIMITS.purposesPerProfile),
   smsNumbers: smsNumbersSchema.optional(),
+  quietTimes: quietTimesSchema.optional(),
+  frequencyCaps: frequencyCapsSchema.optional(),
 });
 
 export const profileSchema = profileBodySchema.extend({

@@ -50,7 +50,16 @@ export const exportedContactPointSchema = z.object({
   records: z.array(consentRecordSchema),
   history: z.array(historyEntrySchema).describe('every entry, newest first'),
   pendingConfirmations: z.array(pendingConfirmationSchema),
-  suppressions: z.array(z.record(z.string(), z.unknown())),
+  suppressions: z
+    .array(
+      z.object({
+        kind: z.string(),
+        at: z.string(),
+        source: z.string(),
+        detail: z.string().optional(),
+      }),
+    )
+    .describe('delivery events of the address: bounces, complaints, manual suppressions, lifts'),
   providerEvents: z
     .array(z.object({ id: z.string(), at: z.string() }))
     .describe("messaging providers' events applied to this contact point (kept so a repeat changes nothing)"),

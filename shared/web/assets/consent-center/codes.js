@@ -51,6 +51,11 @@ export const WHY = {
   erased: 'The person had this address erased and has not opted in again',
   'tracking-erased': 'The person had this address erased: nothing is tracked',
   'not-sent': 'Nothing is sent, so nothing is tracked',
+  'suppressed-bounce': 'The address bounced: it is suppressed for a while',
+  'suppressed-complaint': 'The person reported a message as spam: the address is suppressed for good',
+  'suppressed-manual': 'The address was suppressed by hand',
+  'quiet-time': 'A quiet time holds messages now',
+  'frequency-capped': 'The frequency cap is reached for now',
 };
 
 /** A code in words: `optOutTooFrequent` is "Opt out too frequent". */

@@ -147,6 +147,7 @@ function renderFind(point) {
   findResults.replaceChildren(
     h('p', { class: 'cp' }, `${words(cp.channel)}: `, h('strong', {}, cp.address)),
     erasedNotice(point?.erased),
+    suppressionNotice(point?.suppression),
     recordsHeading,
     rows.length ? table('Records of this contact point', headers, rows) : h('p', {}, 'No records yet.'),
     add || '',
@@ -156,6 +157,28 @@ function renderFind(point) {
     heading(2, 'History'),
     historyBox,
     subjectPanel(cp, () => editing.reload()),
+  );
+}
+
+/** How a cap's rolling window reads after "2 of 3". */
+/** @type {Record<string, string>} */
+const CAP_WINDOW_WORDS = {
+  day: 'today (24 hours)',
+  week: 'this week (7 days)',
+  month: 'this month (30 days)',
+};
+
+/**
+ * The address is suppressed on its channel: nothing is sent to it, whatever the consent.
+ * @param {{ kind: string, until?: string } | undefined} s
+ */
+function suppressionNotice(s) {
+  if (!s) return '';
+  const until = s.until ? ` until ${when(s.until)}` : '';
+  return h(
+    'p',
+    { class: 'notice warn', role: 'status' },
+    `Suppressed (${words(s.kind)})${until}: nothing is sent to this address.`,
   );
 }
 
@@ -203,6 +226,9 @@ function profileView(p) {
       h('li', {}, 'Commercial: ', verdict(p.willSendCommercial)),
       h('li', {}, 'Transactional: ', verdict(p.willSendTransactional)),
       h('li', {}, 'Tracking: ', verdict(p.willTrack, 'Will track', 'Will not track')),
+      ...(p.frequencyCaps ?? []).map((/** @type {any} */ c) =>
+        h('li', { class: 'cap' }, `${c.sent} of ${c.limit} ${CAP_WINDOW_WORDS[c.window] ?? c.window}`),
+      ),
     ),
     h(
       'ul',
