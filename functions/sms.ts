@@ -3,13 +3,18 @@ import { EMPTY_TWIML } from '../shared/api/sms/sms.schemas';
 import { json, register } from '../shared/http';
 import { getServices } from '../shared/runtime';
 import { handshakeAnswer, readAcsDelivery } from '../shared/sms/event-grid';
-import { readTwilioForm, twilioText } from '../shared/sms/twilio';
+import { readTwilioForm, twilioText, twimlMessage } from '../shared/sms/twilio';
 
 register(operations.smsTwilio, async ({ request }) => {
   const { config, sms } = getServices();
   const form = await readTwilioForm(request, config);
-  await sms.receive(twilioText(form), 'sms-twilio');
-  return { status: 200, headers: { 'content-type': 'text/xml' }, body: EMPTY_TWIML };
+  const text = twilioText(form);
+  const reply = await sms.reply(text, await sms.receive(text, 'sms-twilio'));
+  return {
+    status: 200,
+    headers: { 'content-type': 'text/xml' },
+    body: reply ? twimlMessage(reply) : EMPTY_TWIML,
+  };
 });
 
 register(operations.smsAcs, async ({ request, caller }) => {

@@ -1,10 +1,12 @@
 import { adminOperations } from './admin/admin.routes';
 import { centersOperations } from './centers/centers.routes';
 import { checkOperations } from './check/check.routes';
+import { cijOperations } from './cij/cij.routes';
 import { consentsOperations } from './consents/consents.routes';
 import { dataverseOperations } from './dataverse/dataverse.routes';
 import { feedOperations } from './feed/feed.routes';
 import { linksOperations } from './links/links.routes';
+import { mcpOperations } from './mcp/mcp.routes';
 import { platformOperations } from './platform/platform.routes';
 import { smsOperations } from './sms/sms.routes';
 import { subjectsOperations } from './subjects/subjects.routes';
@@ -28,4 +30,6 @@ export const operations = {
   ...dataverseOperations,
   ...subjectsOperations,
   ...deliverabilityOperations,
+  ...mcpOperations,
+  ...cijOperations,
 };

@@ -1,5 +1,5 @@
 import type { Catalog, PurposeEntry, TopicEntry } from '../domain/catalog';
-import type { Purpose, Topic } from '../domain/model';
+import type { Profile, Purpose, Topic } from '../domain/model';
 import type { ConsentRecord } from '../api/common/common.schemas';
 import { uuidV5, RECORD_ID_NAMESPACE } from '../storage/record-ids';
 import {
@@ -66,18 +66,25 @@ export function topicGuid(topic: Pick<Topic, 'id' | 'dataverseId'>): string {
   return topic.dataverseId ?? uuidV5(RECORD_ID_NAMESPACE, `topic\n${topic.id}`);
 }
 
+/** A profile's GUID (a compliance profile to Customer Insights - Journeys), the same way. */
+export function profileGuid(profile: Pick<Profile, 'id' | 'dataverseId'>): string {
+  return profile.dataverseId ?? uuidV5(RECORD_ID_NAMESPACE, `profile\n${profile.id}`);
+}
+
 interface Guids {
+  profiles: Map<string, Profile>;
   purposes: Map<string, PurposeEntry>;
   topics: Map<string, TopicEntry>;
 }
 
 const guidsOf = new WeakMap<Catalog, Guids>();
 
-/** Every purpose and topic of a catalog by its GUID. */
+/** Every profile, purpose and topic of a catalog by its GUID. */
 export function catalogGuids(catalog: Catalog): Guids {
   let guids = guidsOf.get(catalog);
   if (!guids) {
-    guids = { purposes: new Map(), topics: new Map() };
+    guids = { profiles: new Map(), purposes: new Map(), topics: new Map() };
+    for (const profile of catalog.profiles.values()) guids.profiles.set(profileGuid(profile), profile);
     for (const entry of catalog.purposes.values()) guids.purposes.set(purposeGuid(entry.purpose), entry);
     for (const entry of catalog.topics.values()) guids.topics.set(topicGuid(entry.topic), entry);
     guidsOf.set(catalog, guids);

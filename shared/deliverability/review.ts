@@ -2,12 +2,10 @@ import type { ReviewBody } from '../api/deliverability/deliverability.schemas';
 import type { Catalog } from '../domain/catalog';
 import { reviewMessage, type ReviewFinding } from '../domain/message-review';
 import { ValidationError, type ErrorDetail } from '../errors';
-import { KEYWORDS } from '../sms/keywords';
+import { keywordsFor } from '../domain/keywords';
 
-/** The keywords a text's opt-out instructions may name. */
-const OPT_OUT_KEYWORDS = Object.entries(KEYWORDS)
-  .filter(([, action]) => action === 'optOut')
-  .map(([keyword]) => keyword);
+/** The keywords a text's opt-out instructions may name (single words: `OPT OUT` is two). */
+const OPT_OUT_KEYWORDS = keywordsFor('optOut').filter((k) => /^\p{L}+$/u.test(k));
 
 /**
  * "Ready to send" for a message of a profile's purpose: what it lacks (it warns, it blocks

@@ -48,6 +48,8 @@ export type Enforcement = EnforcementModel | Record<Channel, EnforcementModel>;
 export interface Topic {
   id: string;
   name: string;
+  /** What it is about, shown on the preference page and in the consent center. */
+  description?: string;
   /** The GUID Dataverse clients know it by, if it has one of its own. */
   dataverseId?: string;
 }
@@ -55,6 +57,7 @@ export interface Topic {
 export interface Purpose {
   id: string;
   name: string;
+  description?: string;
   type: PurposeType;
   enforcement: Enforcement;
   topics?: Topic[];
@@ -68,6 +71,8 @@ export interface Profile {
   name: string;
   companyAddress?: string;
   preferenceCenterUrl?: string;
+  /** The GUID Customer Insights - Journeys knows it by (its compliance profile). */
+  dataverseId?: string;
   purposes: Purpose[];
   /** The E.164 numbers its text messages are sent from (unique across profiles). */
   smsNumbers?: string[];
@@ -75,8 +80,28 @@ export interface Profile {
   quietTimes?: QuietTimes;
   /** How many commercial messages one contact point gets per channel and rolling window. */
   frequencyCaps?: FrequencyCaps;
+  /** BCP 47; the language of its names and of its pages unless another is asked for (default en). */
+  defaultLanguage?: string;
+  /** Its names, address, descriptions and text replies in other languages, by BCP 47 tag. */
+  translations?: Record<string, ProfileTranslation>;
+  /** Replies to text keywords (Twilio answers the keyword with them). */
+  sms?: SmsReplies;
   /** Counts the profile's changes: what a decision's evidence names. */
   version?: number;
+}
+
+export interface SmsReplies {
+  helpText?: string;
+  stopText?: string;
+  startText?: string;
+}
+
+export interface ProfileTranslation {
+  name?: string;
+  companyAddress?: string;
+  purposes?: Record<string, { name: string; description?: string }>;
+  topics?: Record<string, { name: string; description?: string }>;
+  sms?: SmsReplies;
 }
 
 export interface Settings {

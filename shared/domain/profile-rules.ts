@@ -59,14 +59,15 @@ export function idsTakenByOthers(profile: Profile, others: readonly Profile[]): 
     .map((id) => ({ path: 'purposes', message: `id "${id}" belongs to profile "${owner.get(id)}"` }));
 }
 
-/** The Dataverse GUIDs a profile gives its purposes and topics. */
+/** The Dataverse GUIDs a profile gives itself, its purposes and topics. */
 function dataverseIdsOf(profile: Profile): string[] {
-  return profile.purposes
-    .flatMap((p) => [p.dataverseId, ...(p.topics ?? []).map((t) => t.dataverseId)])
-    .filter((id): id is string => id !== undefined);
+  return [
+    profile.dataverseId,
+    ...profile.purposes.flatMap((p) => [p.dataverseId, ...(p.topics ?? []).map((t) => t.dataverseId)]),
+  ].filter((id): id is string => id !== undefined);
 }
 
-/** A Dataverse GUID names one purpose or topic, across every profile and within this one. */
+/** A Dataverse GUID names one profile, purpose or topic, across every profile and within this one. */
 export function dataverseIdsTaken(profile: Profile, others: readonly Profile[]): ErrorDetail[] {
   const owner = new Map<string, string>();
   for (const other of others)

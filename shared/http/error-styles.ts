@@ -2,6 +2,7 @@ import type { HttpResponseInit, InvocationContext } from '@azure/functions';
 import type { Operation } from '../api';
 import { dataverseError } from '../dataverse/responses';
 import { ServiceError, UnauthenticatedError } from '../errors';
+import { errorLocale, type PageRequest } from '../links/page-language';
 import { linkErrorPage } from '../links/pages';
 import { pageResponse } from '../web/page-http';
 import { RETRY_AFTER_SECONDS, statusOfError, toProblem } from './problems';
@@ -14,8 +15,9 @@ export function errorResponse(
   style: Operation['errors'],
   error: unknown,
   context: InvocationContext,
+  request?: PageRequest,
 ): HttpResponseInit {
-  const response = styled(style, error, context);
+  const response = styled(style, error, context, request);
   // A 401 says how to authenticate (RFC 6750), and no more than the standard error code.
   if (error instanceof UnauthenticatedError) {
     response.headers = {
@@ -26,7 +28,12 @@ export function errorResponse(
   return response;
 }
 
-function styled(style: Operation['errors'], error: unknown, context: InvocationContext): HttpResponseInit {
+function styled(
+  style: Operation['errors'],
+  error: unknown,
+  context: InvocationContext,
+  request?: PageRequest,
+): HttpResponseInit {
   if (style === 'page') {
     // A link that is no longer kept is as invalid as any other: the page reveals nothing more.
     const status = statusOfError(error) === 410 ? 404 : statusOfError(error);
@@ -34,7 +41,7 @@ function styled(style: Operation['errors'], error: unknown, context: InvocationC
       context.warn(error instanceof ServiceError ? error.code : 'unexpected error on a page');
     return pageResponse(
       status,
-      linkErrorPage(status),
+      linkErrorPage(status, errorLocale(request)),
       status === 503 ? { 'retry-after': RETRY_AFTER_SECONDS } : {},
     );
   }

@@ -86,7 +86,7 @@ export function register<O extends Operation>(op: O, handler: Handler<O>): void 
         const body = await bodyOf(op, request);
         return await handler({ params, query, body, caller, request, context } as Input<O>);
       } catch (error) {
-        return errorResponse(op.errors, error, context);
+        return errorResponse(op.errors, error, context, request);
       }
     },
   });

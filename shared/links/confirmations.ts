@@ -70,6 +70,7 @@ export class ConfirmationService {
         targetRef: idReference((target.topic ?? target.purpose).id),
         expiresAt: Math.ceil(Date.parse(pending.lapsesAt) / 1000),
         extra: Buffer.from(id, 'hex'),
+        ...(body.language !== undefined ? { language: body.language } : {}),
       },
       await this.links.signingKey(),
     );

@@ -138,13 +138,14 @@ export class LinkService {
     if (problems.length > 0) throw new ValidationError('Some links cannot be made; none was.', problems);
     const key = await this.keys.signing();
     return resolved.map((r, i) => {
-      const expiresAt = requests[i]!.expiresAt;
+      const { expiresAt, language } = requests[i]!;
       return this.linkSet(
         r!.contactPoint,
         r!.target,
         key,
         baseUrl,
         expiresAt === undefined ? undefined : Date.parse(expiresAt),
+        language,
       );
     });
   }
@@ -168,6 +169,7 @@ export class LinkService {
     key: LinkKey,
     baseUrl: string,
     expiresAt?: number,
+    language?: string,
   ): LinkSet {
     const kind: LinkTarget = target.topic ? 'topic' : target.purpose ? 'purpose' : 'profile';
     const token = sealLink(
@@ -179,6 +181,7 @@ export class LinkService {
         target: kind,
         ...(kind !== 'profile' ? { targetRef: idReference((target.topic ?? target.purpose)!.id) } : {}),
         ...(expiresAt !== undefined ? { expiresAt: Math.ceil(expiresAt / 1000) } : {}),
+        ...(language !== undefined ? { language } : {}),
       },
       key,
     );

@@ -28,6 +28,8 @@ export interface LinkClaims {
   expiresAt?: number;
   /** Kind-specific bytes (a confirmation names its request). */
   extra?: Buffer;
+  /** The language the link was made for (a BCP 47 tag): its pages are served in it. */
+  language?: string;
 }
 
 export type { SigningKey as LinkKey } from '../storage/catalog-store';
@@ -62,12 +64,20 @@ export function sealLink(claims: LinkClaims, key: LinkKey): string {
     KINDS.indexOf(claims.kind) |
     (CHANNELS.indexOf(claims.channel) << 2) |
     (TARGETS.indexOf(claims.target) << 4) |
-    (claims.expiresAt !== undefined ? 1 << 6 : 0);
+    (claims.expiresAt !== undefined ? 1 << 6 : 0) |
+    (claims.language !== undefined ? 1 << 7 : 0);
   const parts: Buffer[] = [Buffer.from([flags])];
   if (claims.expiresAt !== undefined) {
     const expiry = Buffer.alloc(4);
     expiry.writeUInt32BE(Math.max(0, Math.min(0xffffffff, Math.floor(claims.expiresAt))));
     parts.push(expiry);
+  }
+  if (claims.language !== undefined) {
+    // Tokens made before languages have no such bit: they read as before.
+    const language = Buffer.from(claims.language, 'ascii');
+    if (language.length === 0 || language.length > 35)
+      throw new RangeError('a language tag of 1..35 characters');
+    parts.push(Buffer.from([language.length]), language);
   }
   parts.push(Buffer.from(claims.profileRef, 'hex'));
   if (claims.target !== 'profile') parts.push(Buffer.from(claims.targetRef!, 'hex'));
@@ -125,6 +135,13 @@ function parseClaims(plain: Buffer): LinkClaims | undefined {
     expiresAt = plain.readUInt32BE(at);
     at += 4;
   }
+  let language: string | undefined;
+  if (flags & (1 << 7)) {
+    const length = plain[at] ?? 0;
+    if (length === 0 || plain.length < at + 1 + length) return undefined;
+    language = plain.subarray(at + 1, at + 1 + length).toString('ascii');
+    at += 1 + length;
+  }
   const refs = target === 'profile' ? 1 : 2;
   const extraBytes = EXTRA_BYTES[kind];
   if (plain.length < at + refs * REF_BYTES + extraBytes + 1) return undefined;
@@ -144,5 +161,6 @@ function parseClaims(plain: Buffer): LinkClaims | undefined {
     ...(targetRef !== undefined ? { targetRef } : {}),
     ...(expiresAt !== undefined ? { expiresAt } : {}),
     ...(extraBytes > 0 ? { extra: Buffer.from(extra) } : {}),
+    ...(language !== undefined ? { language } : {}),
   };
 }

@@ -1,14 +1,51 @@
 import { maskAddress } from '../domain/contact-point';
 import type { Profile } from '../domain/model';
-import { html, type SafeHtml } from '../web/html';
+import type { MessageKey } from '../i18n/catalogs/en';
+import { translate } from '../i18n/translate';
+import { escapeHtml, html, SafeHtml } from '../web/html';
 import type { ConfirmationView } from './confirmations';
-import { messagesOn, type PreferencesView, type ResolvedLink } from './link-service';
+import type { PreferencesView, ResolvedLink } from './link-service';
+import { localizeLink, type PageLocale } from './page-language';
 
 /** Token pages live at `/api/<page>/<token>`: assets and sibling pages are reached relatively. */
 const ASSETS = '../assets';
 
-function layout(title: string, profile: Profile | undefined, content: SafeHtml): SafeHtml {
-  return html`<html lang="en">
+/** A page's words: its locale's catalog, every value escaped. */
+function wordsOf(locale: PageLocale) {
+  const t = (key: MessageKey, values: Record<string, string | number> = {}) =>
+    new SafeHtml(translate(locale.tag, key, values));
+  // On a right-to-left page an address keeps its own direction (Unicode isolates).
+  const address = (text: string) => (locale.rtl ? `\u2068${maskAddress(text)}\u2069` : maskAddress(text));
+  return {
+    t,
+    text: (key: MessageKey, values?: Record<string, string | number>) => t(key, values).text,
+    address,
+  };
+}
+
+/** The language switcher: plain links (no script), the current language marked. */
+function switcher(locale: PageLocale): SafeHtml | '' {
+  if (locale.languages.length < 2) return '';
+  const label = (tag: string) => new Intl.DisplayNames([tag], { type: 'language' }).of(tag) ?? tag;
+  return html`<nav class="languages" aria-label="${translate(locale.tag, 'language')}">
+    ${locale.languages.map((tag) =>
+      tag === locale.tag
+        ? html`<span lang="${tag}" aria-current="true">${label(tag)}</span>`
+        : html`<a href="?lang=${encodeURIComponent(tag)}" lang="${tag}" hreflang="${tag}">${label(tag)}</a>`,
+    )}
+  </nav>`;
+}
+
+function layout(
+  locale: PageLocale,
+  title: string,
+  profile: Profile | undefined,
+  content: SafeHtml,
+): SafeHtml {
+  const open = locale.rtl
+    ? new SafeHtml(`<html lang="${escapeHtml(locale.tag)}" dir="rtl">`)
+    : new SafeHtml(`<html lang="${escapeHtml(locale.tag)}">`);
+  return html`${open}
     <head>
       <meta charset="utf-8" />
       <meta name="viewport" content="width=device-width, initial-scale=1" />
@@ -17,7 +54,7 @@ function layout(title: string, profile: Profile | undefined, content: SafeHtml):
       <link rel="stylesheet" href="${ASSETS}/pages.css" />
     </head>
     <body>
-      <header>${profile ? profile.name : 'Consent'}</header>
+      <header>${profile ? profile.name : translate(locale.tag, 'consent')}${switcher(locale)}</header>
       <main>${content}</main>
       ${
         profile
@@ -31,21 +68,23 @@ function layout(title: string, profile: Profile | undefined, content: SafeHtml):
 }
 
 /** What an unsubscribe stops: the topic, the purpose, or all commercial messages of the profile. */
-function whatStops(link: ResolvedLink): string {
-  const messages = messagesOn(link.contactPoint.channel);
-  if (link.topic) return `${link.topic.name} ${messages}`;
-  if (link.purpose) return `${link.purpose.name} ${messages}`;
-  return `all marketing ${messages}`;
+function whatStops(link: ResolvedLink, locale: PageLocale): string {
+  const channel = link.contactPoint.channel;
+  const named = link.topic ?? link.purpose;
+  return named
+    ? translate(locale.tag, 'whatNamed', { name: named.name, channel })
+    : translate(locale.tag, 'whatAll', { channel });
 }
 
 /** Said truthfully when some of what a link names is sent whatever consent says on its channel. */
-function unaffectedNote(link: ResolvedLink, done: boolean): SafeHtml | '' {
+function unaffectedNote(link: ResolvedLink, locale: PageLocale, done: boolean): SafeHtml | '' {
   if (link.unaffected.length === 0) return '';
-  const messages = messagesOn(link.contactPoint.channel);
+  const { t } = wordsOf(locale);
   const names = link.unaffected.map((p) => p.name).join(', ');
+  const what = translate(locale.tag, 'whatNamed', { name: names, channel: link.contactPoint.channel });
   return html`<p class="notice">
-    ${names} ${messages} from ${link.profile.name} do not depend on this choice and will continue.
-    ${done ? 'Your choice is recorded.' : 'Your choice will still be recorded.'}
+    ${t('unaffected', { what: plain(what), brand: link.profile.name })}
+    ${t(done ? 'choiceRecorded' : 'choiceStillRecorded')}
   </p>`;
 }
 
@@ -55,174 +94,235 @@ const stopsSomething = (link: ResolvedLink) =>
     ? link.unaffected.length === 0
     : link.unaffected.length < link.profile.purposes.filter((p) => p.type === 'commercial').length;
 
-export function unsubscribeConfirmPage(link: ResolvedLink): SafeHtml {
+export function unsubscribeConfirmPage(given: ResolvedLink, locale: PageLocale): SafeHtml {
+  const link = localizeLink(given, locale.tag);
+  const { t, text, address } = wordsOf(locale);
   return layout(
-    'Unsubscribe',
+    locale,
+    text('unsubscribeTitle'),
     link.profile,
-    html`<h1>Unsubscribe</h1>
+    html`<h1>${t('unsubscribeTitle')}</h1>
       <p>
-        Stop <strong>${whatStops(link)}</strong> from ${link.profile.name} to
-        <strong>${maskAddress(link.contactPoint.address)}</strong>?
+        ${new SafeHtml(
+          translate(locale.tag, 'unsubscribeQuestion', {
+            what: plain(whatStops(link, locale)),
+            brand: link.profile.name,
+            address: address(link.contactPoint.address),
+          }),
+        )}
       </p>
-      ${unaffectedNote(link, false)}
+      ${unaffectedNote(link, locale, false)}
       <form method="post">
         <input type="hidden" name="List-Unsubscribe" value="One-Click" />
-        <button type="submit">Unsubscribe</button>
+        <button type="submit">${t('unsubscribeButton')}</button>
       </form>
-      <p><a class="action" href="../preferences/${link.token}">Choose what you receive instead</a></p>`,
+      <p>
+        <a class="action" href="../preferences/${link.token}${langQuery(locale)}">${t('chooseInstead')}</a>
+      </p>`,
   );
 }
 
-export function unsubscribedPage(link: ResolvedLink): SafeHtml {
+export function unsubscribedPage(given: ResolvedLink, locale: PageLocale): SafeHtml {
+  const link = localizeLink(given, locale.tag);
+  const { t, text, address } = wordsOf(locale);
+  const who = address(link.contactPoint.address);
   return layout(
-    'Unsubscribed',
+    locale,
+    text('unsubscribedTitle'),
     link.profile,
-    html`<h1>You are unsubscribed</h1>
+    html`<h1>${t('unsubscribedTitle')}</h1>
       ${
         stopsSomething(link)
           ? html`<p role="status">
-              ${maskAddress(link.contactPoint.address)} will no longer receive ${whatStops(link)} from
-              ${link.profile.name}.
+              ${t('unsubscribedDone', { address: who, what: plain(whatStops(link, locale)), brand: link.profile.name })}
             </p>`
-          : html`<p role="status">Your choice for ${maskAddress(link.contactPoint.address)} is recorded.</p>`
+          : html`<p role="status">${t('choiceRecordedFor', { address: who })}</p>`
       }
-      ${unaffectedNote(link, true)}
-      <p><a class="action" href="../preferences/${link.token}">Manage all your preferences</a></p>`,
+      ${unaffectedNote(link, locale, true)}
+      <p><a class="action" href="../preferences/${link.token}${langQuery(locale)}">${t('manageAll')}</a></p>`,
   );
 }
+
+/** The page's language carried on to the next page when it was chosen. */
+const langQuery = (locale: PageLocale) =>
+  locale.languages.length > 1 ? `?lang=${encodeURIComponent(locale.tag)}` : '';
+
+/** Text already formatted (HTML) handed to another message as a value: back to plain text first. */
+const plain = (formatted: string) =>
+  formatted
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&quot;/g, '"')
+    .replace(/&#39;/g, "'")
+    .replace(/&amp;/g, '&');
 
 /** What a confirmation opts in to, in words. */
-function whatStarts(view: ConfirmationView): string {
-  const { link } = view;
-  const messages = messagesOn(link.contactPoint.channel);
-  if (link.topic) return `${link.topic.name} ${messages}`;
+function whatStarts(view: ConfirmationView, link: ResolvedLink, locale: PageLocale): string {
+  const channel = link.contactPoint.channel;
+  if (link.topic) return translate(locale.tag, 'whatNamed', { name: link.topic.name, channel });
   if (link.purpose?.type === 'tracking')
-    return `${link.profile.name} seeing when you open its ${messages} and follow their links`;
-  return `${link.purpose?.name ?? 'its'} ${messages}`;
+    return translate(locale.tag, 'whatTracking', { brand: link.profile.name, channel });
+  return translate(locale.tag, 'whatNamed', { name: link.purpose?.name ?? link.profile.name, channel });
 }
 
-export function confirmPage(view: ConfirmationView): SafeHtml {
-  const { link, pending } = view;
-  if (pending.confirmedAt !== undefined) return confirmedPage(view, true);
+export function confirmPage(view: ConfirmationView, locale: PageLocale): SafeHtml {
+  if (view.pending.confirmedAt !== undefined) return confirmedPage(view, true, locale);
+  const link = localizeLink(view.link, locale.tag);
+  const { t, text, address } = wordsOf(locale);
   return layout(
-    'Please confirm',
+    locale,
+    text('confirmTitle'),
     link.profile,
-    html`<h1>Please confirm</h1>
+    html`<h1>${t('confirmTitle')}</h1>
       <p>
-        Agree to <strong>${whatStarts(view)}</strong> from ${link.profile.name} at
-        <strong>${maskAddress(link.contactPoint.address)}</strong>?
+        ${t('confirmQuestion', {
+          what: plain(whatStarts(view, link, locale)),
+          brand: link.profile.name,
+          address: address(link.contactPoint.address),
+        })}
       </p>
       <form method="post">
-        <button type="submit">Confirm</button>
+        <button type="submit">${t('confirmButton')}</button>
       </form>
-      <p>If you did not ask for this, ignore it: nothing changes unless you confirm.</p>`,
+      <p>${t('confirmIgnore')}</p>`,
   );
 }
 
-export function confirmedPage(view: ConfirmationView, repeated: boolean): SafeHtml {
-  const { link, pending } = view;
-  const on = (pending.confirmedAt ?? '').slice(0, 10);
+export function confirmedPage(view: ConfirmationView, repeated: boolean, locale: PageLocale): SafeHtml {
+  const link = localizeLink(view.link, locale.tag);
+  const { t, text, address } = wordsOf(locale);
+  const on = view.pending.confirmedAt
+    ? new Intl.DateTimeFormat(locale.tag, { dateStyle: 'long', timeZone: 'UTC' }).format(
+        Date.parse(view.pending.confirmedAt),
+      )
+    : '';
   return layout(
-    'Confirmed',
+    locale,
+    text(repeated ? 'alreadyConfirmedTitle' : 'confirmedTitle'),
     link.profile,
-    html`<h1>${repeated ? 'Already confirmed' : 'Thank you'}</h1>
+    html`<h1>${t(repeated ? 'alreadyConfirmedTitle' : 'confirmedTitle')}</h1>
       <p role="status">
         ${
           repeated
-            ? `You confirmed this on ${on}. A choice you made after that still stands.`
-            : `You agreed to ${whatStarts(view)} from ${link.profile.name} at ${maskAddress(link.contactPoint.address)}.`
+            ? t('confirmedRepeated', { date: on })
+            : t('confirmedDone', {
+                what: plain(whatStarts(view, link, locale)),
+                brand: link.profile.name,
+                address: address(link.contactPoint.address),
+              })
         }
       </p>`,
   );
 }
 
 /** The same page for every kind of bad link: it says the link is not valid and reveals nothing else. */
-export function linkErrorPage(status: number): SafeHtml {
-  const [title, text] =
+export function linkErrorPage(status: number, locale: PageLocale): SafeHtml {
+  const [title, body]: [MessageKey, MessageKey] =
     status === 404
-      ? [
-          'This link is not valid',
-          'The link may have expired or been mistyped. Use the newest message you received.',
-        ]
+      ? ['notValidTitle', 'notValidText']
       : status === 503
-        ? [
-            'Please try again',
-            'We could not complete this just now. Nothing was changed; please try again in a minute.',
-          ]
+        ? ['retryTitle', 'retryText']
         : status >= 500
-          ? ['Something went wrong', 'Nothing was changed. Please try again later.']
-          : ['This request cannot be handled', 'Nothing was changed.'];
+          ? ['failedTitle', 'failedText']
+          : ['refusedTitle', 'refusedText'];
+  const { t, text } = wordsOf(locale);
   return layout(
-    title,
+    locale,
+    text(title),
     undefined,
-    html`<h1>${title}</h1>
-      <p>${text}</p>`,
+    html`<h1>${t(title)}</h1>
+      <p>${t(body)}</p>`,
   );
 }
 
-function checkbox(id: string, name: string, checked: boolean, label: string, topic = false): SafeHtml {
+function checkbox(
+  id: string,
+  name: string,
+  checked: boolean,
+  label: SafeHtml | string,
+  description?: string,
+  topic = false,
+): SafeHtml {
+  const about = description ? html` aria-describedby="${id}-about"` : '';
   return html`<div class="choice${topic ? ' topic' : ''}">
-    <input type="checkbox" id="${id}" name="${name}" value="on" ${checked ? html`checked` : ''} />
+    <input type="checkbox" id="${id}" name="${name}" value="on" ${checked ? html`checked` : ''}${about} />
     <label for="${id}">${label}</label>
+    ${description ? html`<p class="about" id="${id}-about">${description}</p>` : ''}
   </div>`;
 }
 
 export function preferencesPage(
   view: PreferencesView,
+  locale: PageLocale,
   saved?: { changed: number; outdated: boolean },
 ): SafeHtml {
-  const { link, prefill } = view;
-  const names = new Map(
+  const { prefill } = view;
+  const link = localizeLink(view.link, locale.tag);
+  const { t, text, address } = wordsOf(locale);
+  const byId = new Map(
     link.profile.purposes.flatMap((p) => [
-      [`p:${p.id}`, p.name],
-      ...(p.topics ?? []).map((t) => [`t:${t.id}`, t.name] as const),
+      [`p:${p.id}`, p] as const,
+      ...(p.topics ?? []).map((topic) => [`t:${topic.id}`, topic] as const),
     ]),
   );
-  const messages = messagesOn(link.contactPoint.channel);
+  const channel = link.contactPoint.channel;
   return layout(
-    'Your preferences',
+    locale,
+    text('preferencesTitle'),
     link.profile,
-    html`<h1>Your preferences</h1>
+    html`<h1>${t('preferencesTitle')}</h1>
       <p>
-        Choose which ${messages} ${link.profile.name} sends to
-        <strong>${maskAddress(link.contactPoint.address)}</strong>.
+        ${t('preferencesIntro', {
+          messages: plain(translate(locale.tag, 'messages', { channel })),
+          brand: link.profile.name,
+          address: address(link.contactPoint.address),
+        })}
       </p>
       ${
         saved
           ? html`<p class="notice" role="status">
               ${
                 saved.outdated
-                  ? 'Nothing was saved: the page was out of date. These are your choices now; change them and save again.'
+                  ? t('preferencesOutdated')
                   : saved.changed === 0
-                    ? 'Nothing to change: your preferences are saved.'
-                    : 'Your preferences are saved.'
+                    ? t('preferencesUnchanged')
+                    : t('preferencesSaved', { count: saved.changed })
               }
             </p>`
           : ''
       }
       <form method="post">
         <input type="hidden" name="shown" value="${view.shown}" />
-        ${prefill.purposes.map(
-          (purpose, i) =>
-            html`<fieldset>
-              <legend>${names.get(`p:${purpose.purposeId}`)}</legend>
-              ${checkbox(`p${i}`, `purpose:${purpose.purposeId}`, purpose.optedIn, `Receive ${names.get(`p:${purpose.purposeId}`)} ${messages}`)}
-              ${purpose.topics.map((topic, j) =>
-                checkbox(
-                  `p${i}t${j}`,
-                  `topic:${topic.topicId}`,
-                  topic.optedIn,
-                  names.get(`t:${topic.topicId}`) ?? topic.topicId,
-                  true,
-                ),
-              )}
-            </fieldset>`,
-        )}
+        ${prefill.purposes.map((purpose, i) => {
+          const p = byId.get(`p:${purpose.purposeId}`);
+          const name = p?.name ?? purpose.purposeId;
+          return html`<fieldset>
+            <legend>${name}</legend>
+            ${checkbox(
+              `p${i}`,
+              `purpose:${purpose.purposeId}`,
+              purpose.optedIn,
+              t('receive', { what: plain(translate(locale.tag, 'whatNamed', { name, channel })) }),
+              p?.description,
+            )}
+            ${purpose.topics.map((topic, j) => {
+              const named = byId.get(`t:${topic.topicId}`);
+              return checkbox(
+                `p${i}t${j}`,
+                `topic:${topic.topicId}`,
+                topic.optedIn,
+                named?.name ?? topic.topicId,
+                named?.description,
+                true,
+              );
+            })}
+          </fieldset>`;
+        })}
         <fieldset>
-          <legend>Tracking</legend>
-          ${checkbox('tracking', 'tracking', prefill.tracking.optedIn, `Let ${link.profile.name} see when you open its ${messages} and follow their links`)}
+          <legend>${t('tracking')}</legend>
+          ${checkbox('tracking', 'tracking', prefill.tracking.optedIn, t('trackingChoice', { brand: link.profile.name, channel }))}
         </fieldset>
-        <button type="submit">Save preferences</button>
+        <button type="submit">${t('save')}</button>
       </form>`,
   );
 }

@@ -8,6 +8,7 @@ import {
 } from '../domain/profile-rules';
 import { ConflictError, NotFoundError, StorageContentionError, ValidationError } from '../errors';
 import { profileBodySchema } from '../api/platform/platform.schemas';
+import { smsReplyProblems, translationProblems } from '../domain/sms-replies';
 import type { CatalogStore } from '../storage/catalog-store';
 import { issueDetails } from '../utils/issue-details';
 import { WriteConflict } from '../storage/write-conflict';
@@ -112,7 +113,11 @@ export class CatalogService {
    * with concurrent writers.
    */
   async putProfile(profile: Profile): Promise<{ created: boolean; profile: Profile }> {
-    const shape = profileShapeProblems(profile);
+    const shape = [
+      ...profileShapeProblems(profile),
+      ...smsReplyProblems(profile),
+      ...translationProblems(profile),
+    ];
     if (shape.length > 0) throw new ValidationError('The profile is not valid.', shape);
     await this.store.ready();
     for (let attempt = 0; attempt < MAX_WRITE_ATTEMPTS; attempt++) {

@@ -12,6 +12,7 @@ import {
 } from '../domain/evaluate';
 import { enforcementOn, type Audience, type Channel, type ContactFlags } from '../domain/model';
 import { NotFoundError, StorageContentionError, ValidationError } from '../errors';
+import { mapLimit } from '../utils/map-limit';
 import type { ContactPointState, SendLog } from '../storage/consent-store';
 import { WriteConflict } from '../storage/write-conflict';
 import { capUsage, decideForContactPoint, sendFactsOf, type DecidedState } from './send-decider';
@@ -107,40 +108,37 @@ export class CheckService {
       groups.set(key, group);
     });
     const entries = [...groups.values()];
-    const contactPoints = entries.map((e) => e.contactPoint);
-    // An erased address answers as its tombstone does, as of any time: what came before it is gone.
-    // A replay counts the sends made by then (the log keeps the last 30 days).
-    const states: DecidedState[] =
-      asOf === undefined
-        ? await this.consents.readMany(contactPoints)
-        : (await this.consents.recordsAsOf(contactPoints, at)).map((state) => ({
-            ...state,
-            sends: sendsUntil(state.sends, at),
-          }));
-    await Promise.all(
-      entries.map(async (entry, e) => {
-        const batch = entry.indices.map((i) => messages[i]!);
-        let state = states[e]!;
-        for (let attempt = 1; ; attempt++) {
-          const decided = decideForContactPoint(batch, catalog, state, at, count);
-          if (decided.changed) {
-            try {
-              await this.consents.recordSends(entry.contactPoint, state as ContactPointState, decided.sends);
-            } catch (error) {
-              if (!(error instanceof WriteConflict) || attempt >= MAX_COUNT_ATTEMPTS) {
-                throw error instanceof WriteConflict ? new StorageContentionError() : error;
-              }
-              // Someone wrote this contact point since it was read: decide again on what they wrote.
-              await jitter(attempt);
-              state = (await this.consents.readMany([entry.contactPoint]))[0]!;
-              continue;
+    // Each contact point is read, decided and (for capped sends) counted on its own, all in flight
+    // together (bounded): a counted send is its read and one conditional merge, with no batch-wide
+    // wait between them. An erased address answers as its tombstone does, as of any time.
+    const read = async (contactPoint: ContactPoint): Promise<DecidedState> => {
+      if (asOf === undefined) return (await this.consents.readMany([contactPoint]))[0]!;
+      const [state] = await this.consents.recordsAsOf([contactPoint], at);
+      // A replay counts the sends made by then (the log keeps the last 30 days).
+      return { ...state!, sends: sendsUntil(state!.sends, at) };
+    };
+    await mapLimit(entries, this.consents.concurrency, async (entry) => {
+      const batch = entry.indices.map((i) => messages[i]!);
+      let state = await read(entry.contactPoint);
+      for (let attempt = 1; ; attempt++) {
+        const decided = decideForContactPoint(batch, catalog, state, at, count);
+        if (decided.changed) {
+          try {
+            await this.consents.recordSends(entry.contactPoint, state as ContactPointState, decided.sends);
+          } catch (error) {
+            if (!(error instanceof WriteConflict) || attempt >= MAX_COUNT_ATTEMPTS) {
+              throw error instanceof WriteConflict ? new StorageContentionError() : error;
             }
+            // Someone wrote this contact point since it was read: decide again on what they wrote.
+            await jitter(attempt);
+            state = await read(entry.contactPoint);
+            continue;
           }
-          entry.indices.forEach((i, k) => (evaluations[i] = decided.evaluations[k]!));
-          return;
         }
-      }),
-    );
+        entry.indices.forEach((i, k) => (evaluations[i] = decided.evaluations[k]!));
+        return;
+      }
+    });
 
     const wantsLinks =
       this.links && asOf === undefined && baseUrl !== undefined && messages.some((m) => m.links === true);

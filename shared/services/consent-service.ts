@@ -68,6 +68,11 @@ export class ConsentService {
     this.clock = options.clock ?? (() => new Date());
   }
 
+  /** How many storage calls one request keeps in flight. */
+  get concurrency(): number {
+    return this.options.concurrency;
+  }
+
   /** The normalized contact point, or a validation error naming `path`. */
   contactPoint(channel: Channel, raw: string, path = 'contactPoint', index?: number): ContactPoint {
     const normalized = this.options.parser.parse(channel, raw);

@@ -2,7 +2,7 @@ import type { Catalog } from '../domain/catalog';
 import type { ContactPointParser } from '../domain/contact-point';
 import type { Profile } from '../domain/model';
 import type { ConsentRecordInput } from '../api/consents/consents.schemas';
-import type { KeywordMatch } from './keywords';
+import type { KeywordMatch } from '../domain/keywords';
 
 /** A text message as a provider delivers it. */
 export interface InboundText {

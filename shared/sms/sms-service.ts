@@ -4,8 +4,9 @@ import { mapLimit } from '../utils/map-limit';
 import type { UpsertResult } from '../api/common/common.schemas';
 import type { CatalogService } from '../services/catalog-service';
 import type { ConsentService } from '../services/consent-service';
+import { keywordReply } from '../domain/sms-replies';
 import { keywordRecords, phoneNumberOf, type InboundText } from './inbound';
-import { resolveKeyword, type KeywordMatch } from './keywords';
+import { resolveKeyword, type KeywordMatch } from '../domain/keywords';
 
 export interface SmsServiceOptions {
   parser: ContactPointParser;
@@ -54,6 +55,17 @@ export class SmsService {
       match,
       results: await this.consents.upsert(records, actor, text.eventId ? { event: text.eventId } : {}),
     };
+  }
+
+  /**
+   * The reply to a text that was a keyword, when the profile owning the number it was sent to has
+   * one set (in the keyword's language when translated); undefined: no reply.
+   */
+  async reply(text: InboundText, outcome: TextOutcome): Promise<string | undefined> {
+    if (outcome.kind === 'ignored' || !outcome.match) return undefined;
+    const to = phoneNumberOf(text.to, this.options.parser);
+    const profile = to === undefined ? undefined : (await this.catalog.current()).smsNumbers.get(to);
+    return profile && keywordReply(profile, outcome.match.action, outcome.match.language);
   }
 
   /**

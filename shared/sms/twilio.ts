@@ -130,3 +130,17 @@ export function twilioText(form: URLSearchParams): InboundText {
     ...(sid ? { eventId: `twilio:${sid}` } : {}),
   };
 }
+
+const XML_ESCAPES: Record<string, string> = {
+  '&': '&amp;',
+  '<': '&lt;',
+  '>': '&gt;',
+  '"': '&quot;',
+  "'": '&apos;',
+};
+
+/** TwiML that answers the text with one message (the profile's reply to a keyword). */
+export function twimlMessage(text: string): string {
+  const escaped = text.replace(/[&<>"']/g, (c) => XML_ESCAPES[c]!);
+  return `<?xml version="1.0" encoding="UTF-8"?><Response><Message>${escaped}</Message></Response>`;
+}

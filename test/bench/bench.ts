@@ -13,6 +13,7 @@ import { OpenIdIssuer } from '../support/openid-issuer';
 import { startAzurite, startHost, TEST_SUBJECT_KEY, type RunningHost } from '../support/processes';
 import { measureColdStart, printColdStart } from './cold-start';
 import { benchErasure } from './erasure-bench';
+import { benchMcp } from './mcp-bench';
 import { benchSendDecision } from './send-decision-bench';
 import { client, inFlight, latencies, median, percentile, rate, storedShape } from './measure';
 
@@ -400,6 +401,14 @@ async function main(): Promise<void> {
       report,
     });
 
+    // ---- AI agents: a check through the MCP server against /api/check.
+    const mcp = await benchMcp({
+      url: host.url,
+      address,
+      population: BASE_CONTACT_POINTS,
+      calls: LATENCY_CALLS,
+    });
+
     // ---- The whole send decision: suppressions, quiet times, capped sends.
     const sendDecision = await benchSendDecision({
       connection: azurite.connectionString,
@@ -466,6 +475,7 @@ async function main(): Promise<void> {
     );
     for (const [name, value] of Object.entries(erasure)) console.log(`${name} ${value}`);
     for (const [name, value] of Object.entries(sendDecision)) console.log(`${name} ${value}`);
+    for (const [name, value] of Object.entries(mcp)) console.log(`${name} ${value}`);
     printColdStart(await measureColdStart(azurite));
   } finally {
     await Promise.allSettled([...hosts.map((h) => h.stop()), ...stops.map((stop) => stop())]);

@@ -336,6 +336,8 @@ describe('personal data and the key stay out of errors and logs', () => {
       if (res.text === '') expect([401, 404], what).toContain(res.status);
       // The Dataverse routes answer in the Dataverse error shape.
       else if (res.headers.get('odata-version')) expect(res.body.error.code, what).toMatch(/^0x/);
+      // The MCP transport answers in JSON-RPC, as MCP clients expect.
+      else if (what.startsWith('POST mcp ')) expect(res.body.jsonrpc, what).toBe('2.0');
       else expectProblem(res, res.status);
       expectNoSecrets(res, what);
     }

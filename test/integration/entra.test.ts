@@ -3,6 +3,8 @@
  * is derived from `operations`, so a new route cannot be forgotten), every way a token can be bad,
  * key rotation and an issuer outage, per-profile scopes, App Service's principal, and the audit.
  */
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { operations, type Operation } from '../../shared/api';
 import { ROLES } from '../../shared/domain/access';
@@ -423,5 +425,90 @@ describe('who did it: the authenticated identity', () => {
       actorId: 'oid-crm',
       roles: ['Consent.Write', 'Consent.Read'],
     });
+  });
+});
+
+describe('25 the MCP server under identities', () => {
+  async function mcpAs(roles: string[]) {
+    const token = await issuer.token({ roles, name: 'Agent', oid: 'oid-agent' });
+    const client = new Client({ name: 'entra-agent', version: '1.0.0' });
+    await client.connect(
+      new StreamableHTTPClientTransport(new URL(`${host.url}/api/mcp`), {
+        requestInit: { headers: { authorization: `Bearer ${token}` } },
+      }),
+    );
+    return client;
+  }
+
+  it('tools follow the roles: no Consent.Write, no record_consent; a scoped role reaches its profile only', async () => {
+    const scoped = await mcpAs([`Consent.Check:${BRAND_A}`]);
+    try {
+      const email = uniqueEmail('entra-mcp');
+      const own = await scoped.callTool({
+        name: 'check_consent',
+        arguments: {
+          channel: 'email',
+          contactPoint: email,
+          profileId: BRAND_A,
+          purposeId: `${BRAND_A}-offers`,
+        },
+      });
+      expect(own.isError, JSON.stringify(own.content)).toBeFalsy();
+      const other = await scoped.callTool({
+        name: 'check_consent',
+        arguments: {
+          channel: 'email',
+          contactPoint: email,
+          profileId: BRAND_B,
+          purposeId: `${BRAND_B}-offers`,
+        },
+      });
+      expect(other.isError).toBe(true);
+      expect((other.content as any)[0].text).toContain('Consent.Check');
+      const write = await scoped.callTool({
+        name: 'record_consent',
+        arguments: {
+          channel: 'email',
+          contactPoint: email,
+          purposeId: `${BRAND_A}-offers`,
+          value: 'optedIn',
+        },
+      });
+      expect(write.isError).toBe(true);
+      expect((write.content as any)[0].text).toContain('Consent.Write');
+    } finally {
+      await scoped.close();
+    }
+    const writer = await mcpAs(['Consent.Check', `Consent.Write:${BRAND_A}`]);
+    try {
+      const email = uniqueEmail('entra-mcp-w');
+      const written = await writer.callTool({
+        name: 'record_consent',
+        arguments: {
+          channel: 'email',
+          contactPoint: email,
+          purposeId: `${BRAND_A}-offers`,
+          value: 'optedOut',
+        },
+      });
+      expect(written.structuredContent).toMatchObject({
+        outcome: 'created',
+        record: { modifiedBy: 'Agent' },
+      });
+      const elsewhere = await writer.callTool({
+        name: 'record_consent',
+        arguments: {
+          channel: 'email',
+          contactPoint: email,
+          purposeId: `${BRAND_B}-offers`,
+          value: 'optedOut',
+        },
+      });
+      expect(elsewhere.isError).toBe(true);
+    } finally {
+      await writer.close();
+    }
+    // Without Consent.Check the server is not reached at all.
+    await expect(mcpAs(['Consent.Read'])).rejects.toThrow();
   });
 });

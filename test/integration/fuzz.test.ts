@@ -17,7 +17,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { operations, type Operation } from '../../shared/api';
-import { purposeGuid } from '../../shared/dataverse/entities';
+import { profileGuid, purposeGuid } from '../../shared/dataverse/entities';
 import { MAX_REQUEST_BYTES } from '../../shared/utils/body-bytes';
 import { recordId } from '../../shared/storage/record-ids';
 import { LIMITS } from '../../shared/api/common/common.schemas';
@@ -389,6 +389,32 @@ const SAMPLES: Record<string, () => Sample> = {
     body: [
       { email: 'fuzz.bounce@example.com', event: 'delivered', sg_event_id: 'sg-1', timestamp: 1767225600 },
     ],
+  }),
+  'POST mcp': () => ({
+    headers: { accept: 'application/json, text/event-stream' },
+    body: {
+      jsonrpc: '2.0',
+      id: 1,
+      method: 'tools/call',
+      params: {
+        name: 'check_consent',
+        arguments: {
+          channel: 'email',
+          contactPoint: EMAIL,
+          profileId: 'fuzzbase',
+          purposeId: 'fzb-commercial',
+        },
+      },
+    },
+  }),
+  'POST cij/consent-check': () => ({
+    body: {
+      contactpoints: [EMAIL],
+      purpose: { Id: purposeGuid({ id: 'fzb-commercial' }), LogicalName: 'msdynmkt_purpose' },
+      channeltype: 'email',
+      complianceprofile: { Id: profileGuid({ id: 'fuzzbase' }), LogicalName: 'msdynmkt_compliancesettings4' },
+      unsubscribeurlrequired: true,
+    },
   }),
   'POST messages/review': () => ({
     body: {
@@ -1227,6 +1253,17 @@ async function exercise(op: Operation, req: FuzzRequest, known: ReadonlySet<stri
     checkDataverseError(res, what);
   } else if (res.status >= 400 && op.errors === 'page') {
     checkPage(res, what);
+  } else if (
+    res.status >= 400 &&
+    op.name === 'mcp' &&
+    !/problem/.test(res.headers.get('content-type') ?? '')
+  ) {
+    // The MCP transport answers what is not a JSON-RPC request in JSON-RPC, as MCP clients expect.
+    expect(res.headers.get('content-type'), what).toContain('application/json');
+    expect(res.body, what).toMatchObject({
+      jsonrpc: '2.0',
+      error: { code: expect.any(Number), message: expect.any(String) },
+    });
   } else if (res.status >= 400) {
     checkProblem(res, what);
   } else {

@@ -1,6 +1,7 @@
 /* The admin page's code lists are the domain's own: they cannot drift. */
 import { describe, expect, it } from 'vitest';
 import { BLOCK_REASONS, TRACKING_REASONS } from '../../shared/domain/evaluate';
+import { REASON_WORDS } from '../../shared/domain/reason-words';
 import { CHANNELS, CONSENT_VALUES, REASONS, SOURCES, STATUSES } from '../../shared/domain/model';
 
 const CODES = '../../shared/web/assets/consent-center/codes.js';
@@ -16,5 +17,7 @@ describe("the consent center's code lists", () => {
     expect(Object.keys(codes.WHY).sort()).toEqual(
       [...new Set([...BLOCK_REASONS, ...TRACKING_REASONS])].sort(),
     );
+    // The words agents and the API use are the page's words.
+    expect(codes.WHY).toEqual(REASON_WORDS);
   });
 });

@@ -1,10 +1,33 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { KEYWORDS, matchKeyword, resolveKeyword, type Keyword } from '../../shared/sms/keywords';
+import { KEYWORDS, matchKeyword, resolveKeyword, type Keyword } from '../../shared/domain/keywords';
 
 const OPT_OUT = ['STOP', 'STOPALL', 'UNSUBSCRIBE', 'CANCEL', 'END', 'QUIT', 'REVOKE', 'OPTOUT'];
 const OPT_IN = ['START', 'YES', 'UNSTOP'];
 const HELP = ['HELP', 'INFO'];
+/** Beyond English (DOMAIN.md), with the language a reply is made in. */
+const MORE_OPT_OUT: Record<string, string | undefined> = {
+  'OPT OUT': undefined,
+  'OPT-OUT': undefined,
+  REMOVE: undefined,
+  TD: undefined,
+  ARRET: 'fr',
+  ARRÊT: 'fr',
+  ALTO: 'es',
+  PARAR: 'es',
+  BAJA: 'es',
+  STOPP: 'de',
+  PARE: 'pt',
+  SAIR: 'pt',
+  BASTA: 'it',
+  ANNULLA: 'it',
+};
+const MORE_OPT_IN: Record<string, string | undefined> = { SUBSCRIBE: undefined, COMMENCER: 'fr', ALTA: 'es' };
+const MORE_HELP: Record<string, string | undefined> = { AIDE: 'fr', AYUDA: 'es', HILFE: 'de' };
+const expected = (keyword: string) => {
+  const spec = KEYWORDS[keyword as Keyword] as { action: string; language?: string };
+  return { keyword, action: spec.action, ...(spec.language ? { language: spec.language } : {}) };
+};
 
 /** Every upper/lower-case spelling of a word (2^n of them). */
 function caseVariants(word: string): string[] {
@@ -15,18 +38,34 @@ function caseVariants(word: string): string[] {
 
 describe('the keyword list', () => {
   it('is exactly the one DOMAIN.md states', () => {
-    expect(Object.keys(KEYWORDS).sort()).toEqual([...OPT_OUT, ...OPT_IN, ...HELP].sort());
-    for (const k of OPT_OUT) expect(KEYWORDS[k as Keyword]).toBe('optOut');
-    for (const k of OPT_IN) expect(KEYWORDS[k as Keyword]).toBe('optIn');
-    for (const k of HELP) expect(KEYWORDS[k as Keyword]).toBe('help');
+    const all = [
+      ...OPT_OUT,
+      ...OPT_IN,
+      ...HELP,
+      ...Object.keys(MORE_OPT_OUT),
+      ...Object.keys(MORE_OPT_IN),
+      ...Object.keys(MORE_HELP),
+    ];
+    expect(Object.keys(KEYWORDS).sort()).toEqual(all.sort());
+    for (const k of OPT_OUT) expect(KEYWORDS[k as Keyword]).toEqual({ action: 'optOut' });
+    for (const k of OPT_IN) expect(KEYWORDS[k as Keyword]).toEqual({ action: 'optIn' });
+    for (const k of HELP) expect(KEYWORDS[k as Keyword]).toEqual({ action: 'help' });
+    for (const [sets, action] of [
+      [MORE_OPT_OUT, 'optOut'],
+      [MORE_OPT_IN, 'optIn'],
+      [MORE_HELP, 'help'],
+    ] as const) {
+      for (const [k, language] of Object.entries(sets))
+        expect(KEYWORDS[k as Keyword]).toEqual({ action, ...(language ? { language } : {}) });
+    }
   });
 });
 
 describe('matchKeyword', () => {
   it('matches every keyword in every case spelling, with its canonical name and action', () => {
-    for (const [keyword, action] of Object.entries(KEYWORDS)) {
+    for (const keyword of Object.keys(KEYWORDS)) {
       const spellings = keyword.length <= 8 ? caseVariants(keyword) : [keyword, keyword.toLowerCase()];
-      for (const spelling of spellings) expect(matchKeyword(spelling), spelling).toEqual({ keyword, action });
+      for (const spelling of spellings) expect(matchKeyword(spelling), spelling).toEqual(expected(keyword));
     }
     // Longer keywords: a sample of mixed spellings too.
     for (const spelling of ['Unsubscribe', 'uNsUbScRiBe', 'UNSUBSCRIBE', 'sToP', 'Stop', 'StopAll']) {
@@ -72,6 +111,42 @@ describe('matchKeyword', () => {
     expect(matchKeyword(' \n\t\u00a0 Stop \u3000\r\n')?.keyword).toBe('STOP');
   });
 
+  it('matches each language set after case folding and NFKC, with its near misses refused', () => {
+    expect(matchKeyword('arrêt')?.keyword).toBe('ARRÊT');
+    expect(matchKeyword('ARRE\u0302T')?.keyword).toBe('ARRÊT'); // a decomposed accent
+    expect(matchKeyword('Arret')).toEqual({ keyword: 'ARRET', action: 'optOut', language: 'fr' });
+    expect(matchKeyword('ＡＲＲÊＴ')?.keyword).toBe('ARRÊT');
+    expect(matchKeyword('opt  out')?.keyword).toBe('OPT OUT');
+    expect(matchKeyword('Opt-Out')?.keyword).toBe('OPT-OUT');
+    expect(matchKeyword('stopp')).toEqual({ keyword: 'STOPP', action: 'optOut', language: 'de' });
+    expect(matchKeyword('alto')).toEqual({ keyword: 'ALTO', action: 'optOut', language: 'es' });
+    expect(matchKeyword('Alta')).toEqual({ keyword: 'ALTA', action: 'optIn', language: 'es' });
+    expect(matchKeyword('hilfe')).toEqual({ keyword: 'HILFE', action: 'help', language: 'de' });
+    for (const miss of [
+      'ARRÊTE',
+      'ARRÊT!',
+      'arrêt svp',
+      'ARRÉT',
+      'ALTOS',
+      'BAJAR',
+      'STOPPT',
+      'PAREI',
+      'SAIRR',
+      'BASTA!',
+      'ANULLA',
+      'OPTOUT OUT',
+      'OPT _OUT',
+      'OPT\u200bOUT',
+      'T D',
+      'TDD',
+      'COMMENCE',
+      'AYUDAME',
+      'HILF',
+      'AIDEZ',
+    ])
+      expect(matchKeyword(miss), miss).toBeUndefined();
+  });
+
   it('reads full-width letters as the letters they are (NFKC)', () => {
     expect(matchKeyword('ＳＴＯＰ')?.keyword).toBe('STOP');
     expect(matchKeyword('ｓｔａｒｔ')?.keyword).toBe('START');
@@ -98,13 +173,10 @@ describe('matchKeyword', () => {
       'ST OP',
       'STOP STOP',
       'STOP\nSTOP',
-      'STOPP',
       'STO',
       'TOPS',
       'STOPALLL',
       'STOP ALL',
-      'OPT OUT',
-      'OPT-OUT',
       'opt_out',
       'UN SUBSCRIBE',
       'STOP\u200b', // zero-width space: not a space
@@ -130,11 +202,12 @@ describe('matchKeyword', () => {
     for (const text of nearMisses) expect(matchKeyword(text), JSON.stringify(text)).toBeUndefined();
   });
 
-  it('never throws and never matches text with anything but letters inside (property)', () => {
+  it('never throws, and what it matches is a keyword once folded (property)', () => {
     fc.assert(
       fc.property(fc.string({ unit: 'binary', maxLength: 40 }), (text) => {
         const match = matchKeyword(text);
-        if (match) expect(text.normalize('NFKC').trim().toUpperCase()).toBe(match.keyword);
+        const folded = text.normalize('NFKC').trim().replace(/\s+/gu, ' ').toLowerCase();
+        if (match) expect(folded).toBe(match.keyword.toLowerCase());
       }),
     );
   });
@@ -142,7 +215,8 @@ describe('matchKeyword', () => {
 
 describe('resolveKeyword (Twilio OptOutType decides when present)', () => {
   it("takes Twilio's OptOutType over the body", () => {
-    expect(resolveKeyword('Arrêt', 'STOP')).toEqual({ keyword: 'STOP', action: 'optOut' });
+    // The text's own keyword still names the reply's language.
+    expect(resolveKeyword('Arrêt', 'STOP')).toEqual({ keyword: 'STOP', action: 'optOut', language: 'fr' });
     expect(resolveKeyword('stop please', 'STOP')).toEqual({ keyword: 'STOP', action: 'optOut' });
     expect(resolveKeyword('STOP', 'START')).toEqual({ keyword: 'START', action: 'optIn' });
     expect(resolveKeyword('START', 'HELP')).toEqual({ keyword: 'HELP', action: 'help' });

@@ -46,6 +46,21 @@ export const channelSchema = z.enum(CHANNELS);
 export const consentValueSchema = z.enum(CONSENT_VALUES);
 export const enforcementModelSchema = z.enum(ENFORCEMENT_MODELS);
 export const audienceSchema = z.enum(AUDIENCES);
+/** A BCP 47 language tag as Intl canonicalizes it (`fr`, `pt-BR`, `zh-Hans`); anything else is refused. */
+export const languageTagSchema = z
+  .string()
+  .max(35)
+  .transform((tag, ctx) => {
+    try {
+      const [canonical] = Intl.getCanonicalLocales(tag);
+      if (canonical && /^[A-Za-z0-9-]+$/.test(canonical)) return canonical;
+    } catch {
+      // not a language tag
+    }
+    ctx.addIssue({ code: 'custom', message: 'a BCP 47 language tag, e.g. fr or pt-BR' });
+    return z.NEVER;
+  });
+
 export const contactPointSchema = z.string().min(1).max(LIMITS.contactPointLength);
 
 /** A GUID as Dataverse writes it, kept lower-case. */

@@ -1,6 +1,13 @@
 import { z } from 'zod';
 import { REASONS, SOURCES } from '../../domain/model';
-import { channelSchema, contactPointSchema, idSchema, instantSchema, text } from '../common/common.schemas';
+import {
+  channelSchema,
+  contactPointSchema,
+  idSchema,
+  instantSchema,
+  languageTagSchema,
+  text,
+} from '../common/common.schemas';
 
 export const linkSetSchema = z.object({
   unsubscribeUrl: z.string(),
@@ -24,6 +31,7 @@ export const linkRequestSchema = z.object({
   purposeId: idSchema.optional(),
   topicId: idSchema.optional(),
   expiresAt: instantSchema.optional().describe('the links stop working after this; without it they never do'),
+  language: languageTagSchema.optional().describe('the language its pages are served in (a BCP 47 tag)'),
 });
 export type LinkRequest = z.infer<typeof linkRequestSchema>;
 
@@ -42,6 +50,7 @@ export const confirmationRequestSchema = z.object({
   reason: z.enum(REASONS).default('noReasons'),
   reasonDescription: text().optional(),
   expiresAt: instantSchema.optional().describe("the opt-in's own expiry once confirmed"),
+  language: languageTagSchema.optional().describe('the language its confirmation page is served in'),
 });
 export type ConfirmationRequest = z.infer<typeof confirmationRequestSchema>;
 

@@ -1,7 +1,15 @@
 import { z } from 'zod';
 import { normalizeContactPoint } from '../../domain/contact-point';
 import { PURPOSE_TYPES } from '../../domain/model';
-import { enforcementModelSchema, guidSchema, idSchema, LIMITS, text } from '../common/common.schemas';
+import {
+  enforcementModelSchema,
+  guidSchema,
+  idSchema,
+  languageTagSchema,
+  LIMITS,
+  text,
+} from '../common/common.schemas';
+import { smsRepliesSchema, translationsSchema } from './languages.schemas';
 import { frequencyCapsSchema, quietTimesSchema } from './send-rules.schemas';
 
 export const enforcementSchema = z.union([
@@ -20,15 +28,21 @@ const dataverseIdSchema = guidSchema
     'the GUID Dataverse clients use for it (unique across profiles); without one, a fixed UUID v5 of its id',
   );
 
+const descriptionSchema = text(1000)
+  .optional()
+  .describe('shown on the preference page and in the consent center');
+
 export const topicSchema = z.object({
   id: idSchema,
   name: text(LIMITS.nameLength).min(1),
+  description: descriptionSchema,
   dataverseId: dataverseIdSchema,
 });
 
 export const purposeSchema = z.object({
   id: idSchema,
   name: text(LIMITS.nameLength).min(1),
+  description: descriptionSchema,
   type: z.enum(PURPOSE_TYPES),
   enforcement: enforcementSchema,
   dataverseId: dataverseIdSchema,
@@ -84,8 +98,14 @@ export const profileBodySchema = z.object({
     .url({ protocol: /^https?$/ })
     .max(2048)
     .optional(),
+  dataverseId: dataverseIdSchema,
   purposes: z.array(purposeSchema).min(1).max(LIMITS.purposesPerProfile),
   smsNumbers: smsNumbersSchema.optional(),
+  defaultLanguage: languageTagSchema
+    .optional()
+    .describe('BCP 47; its pages and names are in it by default (en)'),
+  translations: translationsSchema.optional(),
+  sms: smsRepliesSchema.optional(),
   quietTimes: quietTimesSchema.optional(),
   frequencyCaps: frequencyCapsSchema.optional(),
 });

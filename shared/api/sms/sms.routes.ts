@@ -1,13 +1,7 @@
 import { problemSchema } from '../common/common.schemas';
 import { z } from 'zod';
 import { invalid, unavailable, tooLarge, type Operation } from '../common/operation';
-import {
-  ACS_BODIES,
-  acsResponseSchema,
-  EMPTY_TWIML,
-  eventGridDeliverySchema,
-  twilioFormSchema,
-} from './sms.schemas';
+import { ACS_BODIES, acsResponseSchema, eventGridDeliverySchema, twilioFormSchema } from './sms.schemas';
 
 export const smsOperations = {
   smsTwilio: {
@@ -23,8 +17,9 @@ export const smsOperations = {
     read: 'raw',
     responses: {
       200: {
-        description: 'Handled (a keyword applied, or nothing to do): empty TwiML',
-        schema: z.literal(EMPTY_TWIML),
+        description:
+          "Handled (a keyword applied, or nothing to do): empty TwiML, or the profile's reply to the keyword",
+        schema: z.string(),
         contentType: 'text/xml',
       },
       403: {

@@ -25,7 +25,7 @@ export function stored(item, value) {
 }
 
 /**
- * @typedef {{ id: string, name: string, topics?: Array<{ id: string, name: string }>, type: string,
+ * @typedef {{ id: string, name: string, description?: string, topics?: Array<{ id: string, name: string, description?: string }>, type: string,
  *   enforcement: string | Record<string, string> }} Purpose
  * @typedef {{ id: string, name: string, companyAddress?: string, purposes: Purpose[] }} Profile
  * @typedef {{ authMode: 'keys' | 'entra', actor: string, actorId?: string, roles: string[] }} Me

@@ -24,7 +24,7 @@ export function setProfiles(profiles) {
 /**
  * The purpose (or topic) of that id, from every profile.
  * @param {string | undefined} id @param {boolean} [topic]
- * @returns {{ id: string, name: string } | undefined}
+ * @returns {{ id: string, name: string, description?: string } | undefined}
  */
 export function find(id, topic) {
   for (const profile of state.profiles)
@@ -43,6 +43,17 @@ export function named(thing, id) {
   if (id == null) return '—';
   return h('span', {}, thing?.name ?? id, thing && thing.name !== id ? h('span', { class: 'id' }, id) : '');
 }
+/**
+ * A name with its description (what the person is told it is about), where one is given.
+ * @param {{ name: string, description?: string } | undefined} thing @param {string} id
+ */
+export function described(thing, id) {
+  return thing?.description
+    ? h('span', {}, named(thing, id), h('span', { class: 'about' }, thing.description))
+    : named(thing, id);
+}
+export const purposeAbout = (/** @type {string} */ id) => described(find(id), id);
+export const topicAbout = (/** @type {string} */ id) => described(find(id, true), id);
 export const purposeName = (/** @type {string} */ id) => named(find(id), id);
 export const topicName = (/** @type {string | undefined} */ id) => named(find(id, true), id);
 /** @param {string} purposeId @param {string} [topicId] */

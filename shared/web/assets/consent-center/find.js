@@ -1,7 +1,7 @@
 // @ts-check
 /* Find: a contact point's records, what will send per profile and why not, and its history. */
 import { api, mayWrite, showError, state } from './api.js';
-import { plain, purposeName, topicName } from './catalog.js';
+import { plain, purposeAbout, purposeName, topicAbout, topicName } from './catalog.js';
 import { CHANNELS, WHY, words } from './codes.js';
 import { alertBox, button, field, fieldError, h, heading, select, table, when } from './dom.js';
 import { openEditor } from './editor.js';
@@ -205,13 +205,13 @@ function profileView(p) {
   const consent = (/** @type {string} */ c) => `consent: ${words(c)}`;
   const purposes = p.purposes.map((/** @type {any} */ u) => {
     const topics = (u.topics ?? []).map((/** @type {any} */ t) =>
-      h('li', {}, judged(topicName(t.topicId), [consent(t.consent)], t.willSend, t.reasons)),
+      h('li', {}, judged(topicAbout(t.topicId), [consent(t.consent)], t.willSend, t.reasons)),
     );
     const facts = [u.type, words(u.enforcement), consent(u.consent)];
     return h(
       'li',
       {},
-      judged(h('strong', {}, purposeName(u.purposeId)), facts, u.willSend, u.reasons),
+      judged(h('strong', {}, purposeAbout(u.purposeId)), facts, u.willSend, u.reasons),
       topics.length ? h('ul', {}, topics) : '',
     );
   });
