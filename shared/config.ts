@@ -76,6 +76,31 @@ const configSchema = z.object({
   CONFIRMATION_DAYS: intSetting(7, 1, 90),
   /** When the feed's retention runs (NCRONTAB, UTC): hourly by default. */
   CHANGE_FEED_PURGE_SCHEDULE: z.string().default('0 17 * * * *'),
+  /** Webhooks may target private, loopback and link-local addresses (tests, private networks only). */
+  WEBHOOK_ALLOW_PRIVATE: z.stringbool().default(false),
+  /** How long failing webhook deliveries are retried before they are dead-lettered (24 hours). */
+  WEBHOOK_RETRY_SECONDS: intSetting(86_400, 1, 30 * 86_400),
+  /** How long a webhook receiver has to answer. */
+  WEBHOOK_TIMEOUT_SECONDS: intSetting(10, 1, 60),
+  /**
+   * How long an instance holds a subscription's lease unless it renews it (each delivery does):
+   * longer than a delivery may take, so a slow receiver never makes two instances deliver at once.
+   */
+  WEBHOOK_LEASE_SECONDS: intSetting(30, 2, 600),
+  /** When the relay delivers (NCRONTAB, UTC): every five seconds by default. */
+  WEBHOOK_RELAY_SCHEDULE: z.string().default('*/5 * * * * *'),
+  /** When an instance stores its activity counters (NCRONTAB): every minute. */
+  STATS_FLUSH_SCHEDULE: z.string().default('30 * * * * *'),
+  /** An Event Grid topic that gets every change as a CloudEvent too; its key, or the app's identity. */
+  EVENT_GRID_TOPIC_ENDPOINT: z.url({ protocol: /^https?$/ }).optional(),
+  EVENT_GRID_TOPIC_KEY: z.string().min(1).optional(),
+  /** Telemetry: Application Insights, or any OTLP collector (traces and metrics). */
+  APPLICATIONINSIGHTS_CONNECTION_STRING: z.string().min(1).optional(),
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.url({ protocol: /^https?$/ }).optional(),
+  OTEL_METRIC_EXPORT_INTERVAL: intSetting(60_000, 100, 3_600_000),
+  OTEL_SERVICE_NAME: z.string().min(1).max(100).default('consent-service'),
+  /** Set by App Service: the instance, as leases and stored counters name it. */
+  WEBSITE_INSTANCE_ID: z.string().optional(),
   /** When erasures a failure left half-done are finished (NCRONTAB, UTC): every ten minutes by default. */
   SUBJECTS_SWEEP_SCHEDULE: z.string().default('0 */10 * * * *'),
   /**

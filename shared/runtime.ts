@@ -15,6 +15,15 @@ import { ConsentListService } from './services/consent-list';
 import { ConsentService } from './services/consent-service';
 import { SmsService } from './sms/sms-service';
 import { SuppressionService } from './deliverability/suppression-service';
+import { profileOf } from './services/profile-scope';
+import { StatsService } from './stats/stats-service';
+import { metricsOn } from './telemetry/consent-metrics';
+import { initTelemetry } from './telemetry/telemetry-setup';
+import { StatsStore } from './stats/stats-store';
+import { eventGridTarget } from './webhooks/event-grid-target';
+import { WebhookRelay } from './webhooks/webhook-relay';
+import { WebhookService } from './webhooks/webhook-service';
+import { WebhookStore } from './webhooks/webhook-store';
 import { TableAuditStore } from './subjects/audit-store';
 import { SubjectService } from './subjects/subject-service';
 import { TableCatalogStore } from './storage/catalog-store';
@@ -43,12 +52,20 @@ export interface Services {
   dataverse: DataverseService;
   subjects: SubjectService;
   suppressions: SuppressionService;
+  webhooks: WebhookService;
+  /** Undefined when the change feed is off: the relay follows it. */
+  relay: WebhookRelay | undefined;
+  stats: StatsService;
 }
 
 /** Instance clocks are assumed to agree within this much (Azure keeps them far closer). */
 const ASSUMED_CLOCK_SKEW_MS = 500;
 
 export function createServices(config: Config): Services {
+  // Before any instrument is made: the metrics API has no proxy.
+  metricsOn.enabled = initTelemetry(config).mode !== 'none';
+  // This process, as leases and stored counters name it.
+  const INSTANCE_ID = `${config.WEBSITE_INSTANCE_ID?.slice(0, 16) ?? 'local'}-${randomBytes(4).toString('hex')}`;
   const catalogStore = new TableCatalogStore(createTableClient(config, tableName(config, 'Config')));
   const clock = () => Date.now() + config.LOCAL_CLOCK_OFFSET_MS;
   const dateClock = () => new Date(clock());
@@ -105,7 +122,36 @@ export function createServices(config: Config): Services {
     clock,
   );
   const list = new ConsentListService(store, catalog);
-  const checks = new CheckService(consents, catalog, parser, links);
+  const stats = new StatsService(
+    new StatsStore(createTableClient(config, tableName(config, 'Stats'))),
+    INSTANCE_ID,
+    clock,
+  );
+  const checks = new CheckService(consents, catalog, parser, links, stats.counters);
+  consents.observe(stats.counters);
+  const feed =
+    markers &&
+    new ChangeFeedService(markers, store, {
+      settleMs,
+      retentionMs: config.CHANGE_FEED_DAYS * 86_400_000,
+      concurrency: config.STORAGE_CONCURRENCY,
+      clock,
+    });
+  const webhookStore = new WebhookStore(createTableClient(config, tableName(config, 'Webhooks')));
+  const relay =
+    feed &&
+    new WebhookRelay(webhookStore, feed, {
+      instanceId: INSTANCE_ID,
+      clock,
+      retryMs: config.WEBHOOK_RETRY_SECONDS * 1000,
+      leaseMs: Math.max(config.WEBHOOK_LEASE_SECONDS, 2 * config.WEBHOOK_TIMEOUT_SECONDS) * 1000,
+      ready: () => store.ready(),
+      source:
+        config.PUBLIC_BASE_URL ??
+        (config.WEBSITE_HOSTNAME ? `https://${config.WEBSITE_HOSTNAME}` : 'consent-service'),
+      profileOf: async (change) =>
+        'type' in change ? undefined : profileOf(await catalog.current(), change.purposeId, change.topicId),
+    });
   return {
     config,
     parser,
@@ -132,14 +178,15 @@ export function createServices(config: Config): Services {
       catalog,
       { parser, concurrency: config.STORAGE_CONCURRENCY, clock: dateClock },
     ),
-    feed:
-      markers &&
-      new ChangeFeedService(markers, store, {
-        settleMs,
-        retentionMs: config.CHANGE_FEED_DAYS * 86_400_000,
-        concurrency: config.STORAGE_CONCURRENCY,
-        clock,
-      }),
+    feed,
+    relay,
+    stats,
+    webhooks: new WebhookService(webhookStore, relay, {
+      allowPrivate: config.WEBHOOK_ALLOW_PRIVATE,
+      timeoutMs: config.WEBHOOK_TIMEOUT_SECONDS * 1000,
+      clock,
+      eventGrid: eventGridTarget(config),
+    }),
   };
 }
 

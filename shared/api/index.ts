@@ -9,7 +9,9 @@ import { linksOperations } from './links/links.routes';
 import { mcpOperations } from './mcp/mcp.routes';
 import { platformOperations } from './platform/platform.routes';
 import { smsOperations } from './sms/sms.routes';
+import { statsOperations } from './stats/stats.routes';
 import { subjectsOperations } from './subjects/subjects.routes';
+import { webhooksOperations } from './webhooks/webhooks.routes';
 import { deliverabilityOperations } from './deliverability/deliverability.routes';
 
 export type { Operation } from './common/operation';
@@ -32,4 +34,6 @@ export const operations = {
   ...deliverabilityOperations,
   ...mcpOperations,
   ...cijOperations,
+  ...webhooksOperations,
+  ...statsOperations,
 };

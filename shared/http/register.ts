@@ -9,6 +9,7 @@ import { parseWith } from '../utils/parse-with';
 import { readForm } from '../utils/read-form';
 import { readJson } from '../utils/read-json';
 import { readQuery } from '../utils/read-query';
+import { countUnavailable, inSpan } from '../telemetry/consent-metrics';
 import { errorResponse } from './error-styles';
 
 type Parsed<S> = S extends z.ZodType ? z.output<S> : undefined;
@@ -78,16 +79,19 @@ export function register<O extends Operation>(op: O, handler: Handler<O>): void 
     methods: [op.method],
     route: op.route,
     authLevel: hostChecksKeys ? 'function' : 'anonymous',
-    handler: async (request, context) => {
-      try {
-        const caller = await callerOf(op, request);
-        const params = op.params ? parseWith(op.params, request.params, 'path') : undefined;
-        const query = op.query ? readQuery(request, op.query) : undefined;
-        const body = await bodyOf(op, request);
-        return await handler({ params, query, body, caller, request, context } as Input<O>);
-      } catch (error) {
-        return errorResponse(op.errors, error, context, request);
-      }
-    },
+    handler: (request, context) =>
+      inSpan(op.name, { 'http.route': `/api/${op.route}`, 'http.request.method': op.method }, async () => {
+        try {
+          const caller = await callerOf(op, request);
+          const params = op.params ? parseWith(op.params, request.params, 'path') : undefined;
+          const query = op.query ? readQuery(request, op.query) : undefined;
+          const body = await bodyOf(op, request);
+          return await handler({ params, query, body, caller, request, context } as Input<O>);
+        } catch (error) {
+          const response = errorResponse(op.errors, error, context, request);
+          if (response.status === 503) countUnavailable(op.name);
+          return response;
+        }
+      }),
   });
 }

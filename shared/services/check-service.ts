@@ -37,6 +37,18 @@ export interface ContactabilityQuery {
   contact: ContactFlags;
 }
 
+/** Counts decisions (activity statistics, telemetry): in memory, never a write per message. */
+export interface DecisionObserver {
+  decision(
+    at: number,
+    profileId: string | undefined,
+    decision: 'sent' | 'blocked',
+    reasons: readonly string[],
+    channel: string,
+    purposeType: string,
+  ): void;
+}
+
 /** Makes the links of a sent message (the link service), so a check can hand them back. */
 export interface LinkMaker {
   /** Makes link sets on `baseUrl` (with the signing key read once for the whole batch). */
@@ -63,6 +75,7 @@ export class CheckService {
     private readonly catalog: CatalogService,
     private readonly parser: ContactPointParser,
     private readonly links?: LinkMaker,
+    private readonly observer?: DecisionObserver,
   ) {}
 
   /**
@@ -140,6 +153,17 @@ export class CheckService {
       }
     });
 
+    if (asOf === undefined && this.observer) {
+      for (const [i, evaluation] of evaluations.entries())
+        this.observer.decision(
+          now,
+          catalog.profiles.has(messages[i]!.profileId) ? messages[i]!.profileId : undefined,
+          evaluation.decision,
+          evaluation.reasons,
+          messages[i]!.channel,
+          catalog.purposes.get(messages[i]!.purposeId)?.purpose.type ?? 'unknown',
+        );
+    }
     const wantsLinks =
       this.links && asOf === undefined && baseUrl !== undefined && messages.some((m) => m.links === true);
     const linkSet = wantsLinks ? await this.links!.linkFactory(baseUrl!) : undefined;

@@ -20,6 +20,7 @@ import { toApiHistoryEntry, toApiRecord } from './api-record';
 import type { CatalogService } from './catalog-service';
 import { commitWithRetry, type Attempt } from './commit-with-retry';
 import { CreationGuess } from './creation-guess';
+import { profileOf } from './profile-scope';
 import { lifetimeOf, validateRecords } from './record-validation';
 import { livePending, planWrites, type PendingWrite, type PlannedResult } from './write-planner';
 
@@ -59,6 +60,8 @@ type Target = { contactPoint: ContactPoint; writes: PendingWrite[] };
 export class ConsentService {
   private readonly clock: () => Date;
   private readonly creation = new CreationGuess();
+
+  private observer: ChangeObserver | undefined;
 
   constructor(
     private readonly store: ConsentStore,
@@ -342,6 +345,7 @@ export class ConsentService {
           },
         },
       );
+      const now = this.clock().getTime();
       for (const { index, outcome, record, ignored } of planned) {
         results[index] = {
           index,
@@ -349,8 +353,29 @@ export class ConsentService {
           ...(record ? { record: toApiRecord(contactPoint, record, catalog) } : {}),
           ...(ignored ? { ignored } : {}),
         };
+        if (record && (outcome === 'created' || outcome === 'updated'))
+          this.observer?.change(
+            now,
+            profileOf(catalog, record.purposeId, record.topicId),
+            record.source,
+            record.value,
+          );
       }
     });
     return results;
   }
+
+  /** Counts every committed change (activity statistics, telemetry): in memory, never a write. */
+  observe(observer: ChangeObserver): void {
+    this.observer = observer;
+  }
+}
+
+export interface ChangeObserver {
+  change(
+    at: number,
+    profileId: string | undefined,
+    source: string,
+    value: 'optedIn' | 'optedOut' | 'notSet',
+  ): void;
 }

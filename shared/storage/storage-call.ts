@@ -1,5 +1,6 @@
 import type { TableClient } from '@azure/data-tables';
 import { ServiceError, StorageUnavailableError } from '../errors';
+import { recordStorage } from '../telemetry/consent-metrics';
 
 /** The HTTP status a storage call failed with, if the service answered at all. */
 export function storageStatus(error: unknown): number | undefined {
@@ -23,7 +24,9 @@ export function toServiceError(error: unknown): ServiceError {
 export async function storageCall<T>(
   call: () => Promise<T>,
   handled: Partial<Record<number, () => T>> = {},
+  operation = 'table',
 ): Promise<T> {
+  const started = performance.now();
   try {
     return await call();
   } catch (error) {
@@ -31,6 +34,8 @@ export async function storageCall<T>(
     const fallback = status === undefined ? undefined : handled[status];
     if (fallback) return fallback();
     throw toServiceError(error);
+  } finally {
+    recordStorage(operation, performance.now() - started);
   }
 }
 

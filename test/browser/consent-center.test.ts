@@ -131,7 +131,7 @@ async function clean(page: Page, name: string) {
 }
 
 describe('the consent center key prompt', () => {
-  it('loads its modules and style from the app, under 60 KB together (JSDoc types included, no build step)', async () => {
+  it('loads its modules and style from the app, under 72 KB together (JSDoc types included, no build step)', async () => {
     const sizes: Record<string, number> = {};
     const modules = readdirSync(join(projectRoot, 'shared/web/assets/consent-center')).filter((f) =>
       f.endsWith('.js'),
@@ -143,7 +143,8 @@ describe('the consent center key prompt', () => {
     }
     const total = Object.values(sizes).reduce((a, b) => a + b, 0);
     console.info(`[consent-center] ${JSON.stringify(sizes)}, ${total} bytes unminified`);
-    expect(total).toBeLessThan(60 * 1024);
+    // Grown with the Activity view (charts drawn by the page): still small for an admin page.
+    expect(total).toBeLessThan(72 * 1024);
   });
 
   it('refuses a wrong key with a message, keeps the right key for the tab only, and forgets it', async () => {

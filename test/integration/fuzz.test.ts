@@ -416,6 +416,15 @@ const SAMPLES: Record<string, () => Sample> = {
       unsubscribeurlrequired: true,
     },
   }),
+  'PUT webhooks/{id}': () => ({
+    params: { id: 'fuzz-hook' },
+    body: { url: 'https://8.8.8.8/hook', filter: { channels: ['email'] }, enabled: false },
+  }),
+  'GET webhooks/{id}': () => ({ params: { id: 'fuzz-hook' } }),
+  'POST webhooks/{id}/replay': () => ({ params: { id: 'fuzz-hook' } }),
+  'GET stats': () => ({
+    query: { from: '2026-01-01T00:00:00Z', to: '2026-01-02T00:00:00Z', granularity: 'hour' },
+  }),
   'POST messages/review': () => ({
     body: {
       channel: 'email',
@@ -1127,6 +1136,8 @@ async function writesSince(since: Date, known: ReadonlySet<string>): Promise<str
   const names: string[] = [];
   for await (const table of tables.listTables()) names.push(table.name!);
   for (const name of names) {
+    // The activity counters are stored by a timer, at most once a minute, whatever the request.
+    if (name.endsWith('Stats')) continue;
     if (!known.has(name)) found.push(`new table ${name}`);
     const client = TableClient.fromConnectionString(azurite.connectionString, name, {
       allowInsecureConnection: true,
@@ -1134,7 +1145,15 @@ async function writesSince(since: Date, known: ReadonlySet<string>): Promise<str
     const changed = client.listEntities({
       queryOptions: { filter: odata`Timestamp ge ${since}`, select: ['PartitionKey', 'RowKey'] },
     });
-    for await (const entity of changed) found.push(`${name} ${entity.partitionKey} ${entity.rowKey}`);
+    for await (const entity of changed) {
+      // Timers write on their own schedule, not for a request: the relay's state and dead letters.
+      if (
+        name.endsWith('Webhooks') &&
+        (entity.partitionKey === 'relay' || entity.partitionKey!.startsWith('dead:'))
+      )
+        continue;
+      found.push(`${name} ${entity.partitionKey} ${entity.rowKey}`);
+    }
   }
   return found;
 }

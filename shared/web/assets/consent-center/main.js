@@ -9,6 +9,7 @@ import { loadProfiles } from './catalog.js';
 import { status } from './dom.js';
 import { nav, sections, show, updateWho, viewFromHash } from './shell.js';
 import './access.js';
+import './activity.js';
 import './find.js';
 import './list.js';
 import './profiles.js';

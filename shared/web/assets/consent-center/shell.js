@@ -4,7 +4,13 @@ import { authorized, state } from './api.js';
 import { h } from './dom.js';
 
 /** @type {Record<string, string>} */
-export const VIEWS = { find: 'Find', list: 'List', profiles: 'Profiles', key: 'Access' };
+export const VIEWS = {
+  find: 'Find',
+  list: 'List',
+  profiles: 'Profiles',
+  activity: 'Activity',
+  key: 'Access',
+};
 
 /** @type {Record<string, HTMLAnchorElement>} */
 const links = {};
