@@ -1,15 +1,7 @@
 import { IntlMessageFormat } from 'intl-messageformat';
 import type { MessageKey } from './catalogs/en';
+import { escapeHtml } from '../web/html';
 import { catalogOf } from './languages';
-
-const ESCAPES: Record<string, string> = {
-  '&': '&amp;',
-  '<': '&lt;',
-  '>': '&gt;',
-  '"': '&quot;',
-  "'": '&#39;',
-};
-const escape = (text: string) => text.replace(/[&<>"']/g, (c) => ESCAPES[c]!);
 
 const formats = new Map<string, IntlMessageFormat>();
 
@@ -30,7 +22,10 @@ export function translate(
     formats.set(cacheKey, format);
   }
   const escaped = Object.fromEntries(
-    Object.entries(values).map(([name, value]) => [name, typeof value === 'number' ? value : escape(value)]),
+    Object.entries(values).map(([name, value]) => [
+      name,
+      typeof value === 'number' ? value : escapeHtml(value),
+    ]),
   );
   const out = format.format<string>({
     ...escaped,

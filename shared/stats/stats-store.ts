@@ -1,5 +1,5 @@
 import type { TableClient } from '@azure/data-tables';
-import { storageCall } from '../storage/storage-call';
+import { ensureTable, once, storageCall } from '../storage/storage-call';
 import { addTotals, emptyTotals, type HourTotals, type Totals } from './activity-counters';
 
 /**
@@ -7,20 +7,12 @@ import { addTotals, emptyTotals, type HourTotals, type Totals } from './activity
  * its own rows, so flushes never contend; a read sums the instances.
  */
 export class StatsStore {
-  private created?: Promise<void>;
-
-  constructor(private readonly table: TableClient) {}
-
-  private ready(): Promise<void> {
-    this.created ??= storageCall(() => this.table.createTable()).then(
-      () => undefined,
-      (error) => {
-        this.created = undefined;
-        throw error;
-      },
-    );
-    return this.created;
+  constructor(private readonly table: TableClient) {
+    this.ready = once(() => ensureTable(table));
   }
+
+  /** Creates the table once (a failure is tried again by the next caller). */
+  readonly ready: () => Promise<void>;
 
   async save(instanceId: string, hours: HourTotals): Promise<void> {
     await this.ready();

@@ -1,5 +1,5 @@
-import { request as httpRequest } from 'node:http';
-import { request as httpsRequest } from 'node:https';
+import { Agent as HttpAgent, request as httpRequest } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { Webhook } from 'standardwebhooks';
 import type { ConsentCloudEvent } from './cloud-event';
 import { guardedLookup } from './webhook-url';
@@ -22,7 +22,13 @@ export function signedPost(
 ): Deliver {
   const signer = new Webhook(secret);
   const target = new URL(url);
-  const send = target.protocol === 'https:' ? httpsRequest : httpRequest;
+  const https = target.protocol === 'https:';
+  const send = https ? httpsRequest : httpRequest;
+  // Connections kept open between deliveries (each connection still resolved through the guard).
+  const lookup = guardedLookup(options.allowPrivate);
+  const agent = https
+    ? new HttpsAgent({ keepAlive: true, lookup })
+    : new HttpAgent({ keepAlive: true, lookup });
   return (event) =>
     new Promise<DeliveryResult>((resolve) => {
       const body = JSON.stringify(event);
@@ -36,7 +42,7 @@ export function signedPost(
       };
       const req = send(
         target,
-        { method: 'POST', headers, lookup: guardedLookup(options.allowPrivate), timeout: options.timeoutMs },
+        { method: 'POST', headers, agent, lookup, timeout: options.timeoutMs },
         (res) => {
           res.resume();
           const status = res.statusCode ?? 0;

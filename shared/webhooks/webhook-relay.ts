@@ -1,6 +1,7 @@
 import type { ChangeFeedService, FeedChange } from '../feed/change-feed';
 import { WriteConflict } from '../storage/write-conflict';
-import { toCloudEvent, type ConsentCloudEvent } from './cloud-event';
+import { mapLimit } from '../utils/map-limit';
+import { changeId, toCloudEvent, type ConsentCloudEvent } from './cloud-event';
 import type { Deliver } from './deliver';
 import type { RelayState, WebhookFilter, WebhookStore } from './webhook-store';
 
@@ -27,7 +28,9 @@ export interface RelayTarget {
   deliver: Deliver;
 }
 
-const PAGE = 100;
+const PAGE = 500;
+/** Contact points of a page delivered side by side. */
+const IN_FLIGHT = 16;
 
 /** Exponential backoff with jitter: 1 s, 2 s, 4 s … an hour at most, each between half and all of it. */
 export function backoffMs(attempts: number): number {
@@ -49,10 +52,11 @@ async function matches(filter: WebhookFilter, change: FeedChange, options: Relay
 
 /**
  * Follows the change feed for each target from a cursor kept in storage and delivers every
- * matching change in feed order, at least once, with a stable id. A target is relayed by one
+ * matching change in feed order per contact point, at least once, with a stable id. A target is relayed by one
  * instance at a time (a lease in its state entity, renewed by every save, taken over when it
- * lapses). A failure stops the target's deliveries until its next attempt (backoff with jitter);
- * after `retryMs` of failing, the change is dead-lettered and the next one goes.
+ * lapses). A failure stops that contact point's deliveries, and the target's next page, until the
+ * next attempt (backoff with jitter); after `retryMs` of failing, the change is dead-lettered and
+ * the next one goes. The state is saved once a page (and when a long page renews the lease).
  */
 export class WebhookRelay {
   constructor(
@@ -93,57 +97,80 @@ export class WebhookRelay {
       while (clock() < deadline) {
         const page = await this.feed.changes(state.cursor || 'now', PAGE);
         const done = new Set(state.done);
+        // A page's changes per contact point, in feed order: contact points go side by side, each
+        // one's changes one after another, so order holds where it matters and a slow contact
+        // point does not hold up the others.
+        const byContactPoint = new Map<string, FeedChange[]>();
         for (const change of page.changes) {
-          const event = toCloudEvent(change, this.options.source);
-          if (done.has(event.id)) continue;
-          if (clock() >= deadline) return;
-          if (!(await matches(target.filter, change, this.options))) {
-            done.add(event.id);
-            continue;
+          if (done.has(changeId(change))) continue;
+          byContactPoint.set(change.subject, [...(byContactPoint.get(change.subject) ?? []), change]);
+        }
+        let failure: string | undefined;
+        let delivered = 0;
+        let deadLettered = 0;
+        let renewing: Promise<void> = Promise.resolve();
+        // The lease is renewed while a long page is delivered (saves one after another).
+        const renew = () => {
+          if (clock() < (state.leaseUntil ?? 0) - leaseMs / 2) return;
+          renewing = renewing.then(() => save({ ...state, done: [...done] }));
+        };
+        await mapLimit([...byContactPoint.values()], IN_FLIGHT, async (changes) => {
+          for (const change of changes) {
+            if (clock() >= deadline) return;
+            const event = toCloudEvent(change, this.options.source);
+            if (!(await matches(target.filter, change, this.options))) {
+              done.add(event.id);
+              continue;
+            }
+            const result = await target.deliver(event);
+            renew();
+            if (result.ok) {
+              done.add(event.id);
+              delivered++;
+              continue;
+            }
+            if (
+              state.firstFailureAt !== undefined &&
+              clock() - state.firstFailureAt >= this.options.retryMs
+            ) {
+              await this.deadLetter(target.id, event, result.error);
+              done.add(event.id);
+              deadLettered++;
+              continue;
+            }
+            failure ??= result.error;
+            return; // this contact point waits; the others go on
           }
-          const result = await target.deliver(event);
-          if (result.ok) {
-            done.add(event.id);
-            await save({
-              ...state,
-              done: [...done],
-              attempts: 0,
-              firstFailureAt: undefined,
-              nextAttemptAt: undefined,
-              lastError: undefined,
-              delivered: state.delivered + 1,
-            });
-            continue;
-          }
-          const failedSince = state.firstFailureAt ?? clock();
-          if (clock() - failedSince >= this.options.retryMs) {
-            await this.deadLetter(target.id, event, result.error);
-            done.add(event.id);
-            await save({
-              ...state,
-              done: [...done],
-              attempts: 0,
-              firstFailureAt: undefined,
-              nextAttemptAt: undefined,
-              lastError: result.error,
-              deadLetters: state.deadLetters + 1,
-            });
-            continue;
-          }
+        });
+        await renewing;
+        const counts = {
+          delivered: state.delivered + delivered,
+          deadLetters: state.deadLetters + deadLettered,
+        };
+        if (failure !== undefined) {
           const attempts = state.attempts + 1;
           await save({
             ...state,
+            ...counts,
             done: [...done],
             attempts,
-            firstFailureAt: failedSince,
+            firstFailureAt: state.firstFailureAt ?? clock(),
             nextAttemptAt: clock() + backoffMs(attempts),
-            lastError: result.error,
+            lastError: failure,
           });
           return;
         }
-        const caughtUp = page.changes.length < PAGE;
-        await save({ ...state, cursor: page.cursor, done: [] });
-        if (caughtUp) return;
+        const complete = page.changes.every((c) => done.has(changeId(c)));
+        await save({
+          ...state,
+          ...counts,
+          ...(complete ? { cursor: page.cursor, done: [] } : { done: [...done] }),
+          attempts: 0,
+          firstFailureAt: undefined,
+          nextAttemptAt: undefined,
+          ...(deadLettered > 0 ? {} : { lastError: undefined }),
+        });
+        if (!complete || page.changes.length < PAGE) return;
       }
     } catch (error) {
       if (error instanceof WriteConflict) return; // another instance holds the lease

@@ -1,6 +1,6 @@
 import type { TableClient } from '@azure/data-tables';
 import { ConflictError } from '../errors';
-import { storageCall } from '../storage/storage-call';
+import { ensureTable, once, storageCall } from '../storage/storage-call';
 import { WriteConflict } from '../storage/write-conflict';
 
 /** Which changes a subscription receives (every field: any of the values; absent: all). */
@@ -51,20 +51,12 @@ const dead = (id: string) => `dead:${id}`;
 
 /** Subscriptions, their relay state and dead letters, in one table (its own partitions each). */
 export class WebhookStore {
-  private created?: Promise<void>;
-
-  constructor(private readonly table: TableClient) {}
-
-  ready(): Promise<void> {
-    this.created ??= storageCall(() => this.table.createTable()).then(
-      () => undefined,
-      (error) => {
-        this.created = undefined;
-        throw error;
-      },
-    );
-    return this.created;
+  constructor(private readonly table: TableClient) {
+    this.ready = once(() => ensureTable(table));
   }
+
+  /** Creates the table once (a failure is tried again by the next caller). */
+  readonly ready: () => Promise<void>;
 
   /** Every subscription; none while the table does not exist (the relay's timer creates nothing). */
   async list(): Promise<Subscription[]> {

@@ -14,6 +14,8 @@ import { startAzurite, startHost, TEST_SUBJECT_KEY, type RunningHost } from '../
 import { measureColdStart, printColdStart } from './cold-start';
 import { benchErasure } from './erasure-bench';
 import { benchMcp } from './mcp-bench';
+import { benchTelemetry } from './telemetry-bench';
+import { benchWebhooks } from './webhooks-bench';
 import { benchSendDecision } from './send-decision-bench';
 import { client, inFlight, latencies, median, percentile, rate, storedShape } from './measure';
 
@@ -401,15 +403,23 @@ async function main(): Promise<void> {
       report,
     });
 
-    // ---- AI agents: a check through the MCP server against /api/check.
+    // ---- Telemetry: the same checks on a host exporting to an OTLP sink, round after round.
+    const telemetryRatio = await benchTelemetry({
+      settings: { ...hostSettings, CONSENT_TABLE_PREFIX: 'bench' },
+      checks: (on) => checks(BASE_CONTACT_POINTS, BATCH_SIZE, on),
+      plain: host,
+      rounds,
+      hosts,
+      stops,
+    });
+    // ---- Push; AI agents (MCP against /api/check); the whole send decision (holds, caps).
+    const webhooks = await benchWebhooks({ settings: hostSettings, hosts, report });
     const mcp = await benchMcp({
       url: host.url,
       address,
       population: BASE_CONTACT_POINTS,
       calls: LATENCY_CALLS,
     });
-
-    // ---- The whole send decision: suppressions, quiet times, capped sends.
     const sendDecision = await benchSendDecision({
       connection: azurite.connectionString,
       prefix: 'bench',
@@ -473,9 +483,9 @@ async function main(): Promise<void> {
     console.log(
       `check-half-erased/raw-read ${ratio('check, half erased (decisions/s)', 'raw getEntity, half erased (reads/s)')}`,
     );
-    for (const [name, value] of Object.entries(erasure)) console.log(`${name} ${value}`);
-    for (const [name, value] of Object.entries(sendDecision)) console.log(`${name} ${value}`);
-    for (const [name, value] of Object.entries(mcp)) console.log(`${name} ${value}`);
+    const figuresOf = { ...erasure, ...sendDecision, ...mcp, ...webhooks };
+    for (const [name, value] of Object.entries(figuresOf)) console.log(`${name} ${value}`);
+    console.log(`check-telemetry/check ${telemetryRatio.toFixed(2)}`);
     printColdStart(await measureColdStart(azurite));
   } finally {
     await Promise.allSettled([...hosts.map((h) => h.stop()), ...stops.map((stop) => stop())]);
