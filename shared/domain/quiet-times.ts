@@ -37,9 +37,15 @@ const DAY = 86_400_000;
 /** How far ahead a retryAt is given (API.md): further away, the message is only blocked. */
 const HORIZON = 21 * DAY;
 
+/*
+ * One formatter per zone (building one costs far more than using it). Keyed case-insensitively, as
+ * Intl matches zone names: the map then holds at most one entry per zone Intl knows, whatever
+ * spellings isTimeZone is asked about.
+ */
 const formats = new Map<string, Intl.DateTimeFormat>();
 function formatOf(timeZone: string): Intl.DateTimeFormat {
-  let format = formats.get(timeZone);
+  const key = timeZone.toLowerCase();
+  let format = formats.get(key);
   if (!format) {
     format = new Intl.DateTimeFormat('en-US', {
       timeZone,
@@ -51,7 +57,7 @@ function formatOf(timeZone: string): Intl.DateTimeFormat {
       minute: 'numeric',
       second: 'numeric',
     });
-    formats.set(timeZone, format);
+    formats.set(key, format);
   }
   return format;
 }
@@ -67,7 +73,10 @@ export function isTimeZone(name: string): boolean {
   }
 }
 
-/** HH:MM from 00:00 to 23:59. */
+/**
+ * HH:MM from 00:00 to 23:59. No 24:00: a window to the end of the day is written `to: "00:00"`
+ * (before `from`, so it runs to the next midnight), and one spelling per instant keeps rules comparable.
+ */
 export const isClockTime = (s: string): boolean => /^([01]\d|2[0-3]):[0-5]\d$/.test(s);
 
 /** YYYY-MM-DD, a day the calendar has. */
@@ -166,11 +175,12 @@ export function quietUntil(
   const zone = message.timeZone ?? quiet.timeZone;
   const start = at.getTime();
   let t = start;
-  for (let step = 0; step < 64; step++) {
+  // No step cap: each pass moves t strictly forward (only windows ending after t count) past a
+  // window's end, and the horizon stops it; up to 50 rules may chain many times within 21 days.
+  for (;;) {
     const ends = endsContaining(applicable, zone, t);
     if (ends.length === 0) return t === start ? null : { retryAt: new Date(t).toISOString() };
     t = Math.max(...ends);
     if (t - start > HORIZON) return { retryAt: undefined };
   }
-  return { retryAt: undefined };
 }

@@ -125,8 +125,75 @@ describe('quiet times', () => {
     expect(retry(ambiguous, '2026-10-24T22:30:00Z')).toEqual({ retryAt: '2026-10-25T00:30:00.000Z' });
   });
 
+  it('chains a rule into a date, and many rules into one another', () => {
+    // Friday night until 08:00 Saturday, then all of Saturday 2026-03-07 as a date: free Sunday 00:00.
+    const weekend: QuietTimes = {
+      timeZone: 'UTC',
+      rules: [rule(['fri'], '21:00', '08:00')],
+      dates: [{ from: '2026-03-07', to: '2026-03-07' }],
+    };
+    expect(retry(weekend, '2026-03-06T22:00:00Z')).toEqual({ retryAt: '2026-03-08T00:00:00.000Z' });
+    // Twelve two-hour rules Monday to Saturday: 72 windows end to end, free from Sunday 00:00.
+    const busy: QuietTimes = {
+      timeZone: 'UTC',
+      rules: Array.from({ length: 12 }, (_, i) =>
+        rule(
+          ['mon', 'tue', 'wed', 'thu', 'fri', 'sat'],
+          `${String(2 * i).padStart(2, '0')}:00`,
+          `${String((2 * i + 2) % 24).padStart(2, '0')}:00`,
+        ),
+      ),
+    };
+    expect(retry(busy, '2026-03-02T00:00:00Z')).toEqual({ retryAt: '2026-03-08T00:00:00.000Z' });
+  });
+
+  it('starts windows in the gap when the clock jumps and at the first pass of a repeated hour', () => {
+    // New York 2026-03-08: 02:30 does not exist; a window from 02:30 starts at 03:00 EDT (07:00 UTC)
+    // and runs to 04:00 EDT (08:00 UTC).
+    const fromGap: QuietTimes = { timeZone: 'America/New_York', rules: [rule(['sun'], '02:30', '04:00')] };
+    expect(retry(fromGap, '2026-03-08T06:59:59Z')).toBeNull(); // 01:59:59 EST
+    expect(retry(fromGap, '2026-03-08T07:00:00Z')).toEqual({ retryAt: '2026-03-08T08:00:00.000Z' });
+    // New York 2026-11-01: 01:30 first happens at 05:30 UTC (EDT); 03:00 EST is 08:00 UTC. The
+    // second 01:30 (06:30 UTC) is inside the window already.
+    const fromRepeat: QuietTimes = { timeZone: 'America/New_York', rules: [rule(['sun'], '01:30', '03:00')] };
+    expect(retry(fromRepeat, '2026-11-01T05:29:59Z')).toBeNull();
+    expect(retry(fromRepeat, '2026-11-01T05:30:00Z')).toEqual({ retryAt: '2026-11-01T08:00:00.000Z' });
+    expect(retry(fromRepeat, '2026-11-01T06:30:00Z')).toEqual({ retryAt: '2026-11-01T08:00:00.000Z' });
+  });
+
+  it('holds whole local days of 23 and 25 hours on the days the clock changes', () => {
+    // New York Sunday 2026-03-08: 00:00 EST (05:00 UTC) to Monday 00:00 EDT (04:00 UTC), 23 hours.
+    const sunday: QuietTimes = { timeZone: 'America/New_York', rules: [rule(['sun'], '00:00', '00:00')] };
+    expect(retry(sunday, '2026-03-08T04:59:59Z')).toBeNull();
+    expect(retry(sunday, '2026-03-08T05:00:00Z')).toEqual({ retryAt: '2026-03-09T04:00:00.000Z' });
+    // Berlin Sunday 2026-10-25 as a date: 00:00 CEST (Saturday 22:00 UTC) to Monday 00:00 CET
+    // (Sunday 23:00 UTC), 25 hours.
+    const autumn: QuietTimes = {
+      timeZone: 'Europe/Berlin',
+      rules: [],
+      dates: [{ from: '2026-10-25', to: '2026-10-25' }],
+    };
+    expect(retry(autumn, '2026-10-24T21:59:59Z')).toBeNull();
+    expect(retry(autumn, '2026-10-24T22:00:00Z')).toEqual({ retryAt: '2026-10-25T23:00:00.000Z' });
+    // Berlin Sunday 2026-03-29 as a date: 00:00 CET (Saturday 23:00 UTC) to Monday 00:00 CEST
+    // (Sunday 22:00 UTC), 23 hours.
+    const spring: QuietTimes = {
+      timeZone: 'Europe/Berlin',
+      rules: [],
+      dates: [{ from: '2026-03-29', to: '2026-03-29' }],
+    };
+    expect(retry(spring, '2026-03-29T12:00:00Z')).toEqual({ retryAt: '2026-03-29T22:00:00.000Z' });
+  });
+
   it('validates zones, clock times and dates', () => {
-    for (const zone of ['UTC', 'Europe/Berlin', 'America/Argentina/Buenos_Aires', 'Etc/GMT+5'])
+    // Intl matches zone names regardless of case, so 'europe/berlin' is a zone too.
+    for (const zone of [
+      'UTC',
+      'Europe/Berlin',
+      'europe/berlin',
+      'America/Argentina/Buenos_Aires',
+      'Etc/GMT+5',
+    ])
       expect(isTimeZone(zone), zone).toBe(true);
     for (const zone of ['', 'Mars/Olympus', '+01:00', 'GMT+99', 'Europe/', '../etc'])
       expect(isTimeZone(zone), zone).toBe(false);
@@ -229,6 +296,126 @@ describe('quiet times, properties', () => {
         expect(quietUntil({ timeZone, rules: quietRules }, EMAIL, new Date(result.retryAt))).toBeNull();
       }),
       { numRuns: 300 },
+    );
+  });
+});
+
+/** Local date, weekday and minute of `t` in `zone`, from Intl alone (one formatter per zone). */
+const localFormats = new Map<string, Intl.DateTimeFormat>();
+function localOf(zone: string, t: number) {
+  let format = localFormats.get(zone);
+  if (!format) {
+    format = new Intl.DateTimeFormat('en-GB', {
+      timeZone: zone,
+      weekday: 'short',
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      hourCycle: 'h23',
+    });
+    localFormats.set(zone, format);
+  }
+  const parts = format.formatToParts(t);
+  const get = (type: string) => parts.find((p) => p.type === type)!.value;
+  return {
+    date: `${get('year')}-${get('month')}-${get('day')}`,
+    day: WEEKDAYS.indexOf(get('weekday').toLowerCase() as (typeof WEEKDAYS)[number]),
+    minute: Number(get('hour')) * 60 + Number(get('minute')),
+  };
+}
+
+type Message = { channel: string; purposeType: 'commercial' | 'transactional'; timeZone?: string };
+
+/** Whether `t` is quiet for `message`, rules, dates, filters and zone choice all read naively. */
+function fullOracle(quiet: QuietTimes, message: Message, t: number): boolean {
+  const local = localOf(message.timeZone ?? quiet.timeZone, t);
+  const today = WEEKDAYS[local.day]!;
+  const previous = WEEKDAYS[(local.day + 6) % 7]!;
+  const m = (s: string) => Number(s.slice(0, 2)) * 60 + Number(s.slice(3));
+  const applies = (channels?: string[], types?: string[]) =>
+    (!channels || channels.includes(message.channel)) && (!types || types.includes(message.purposeType));
+  const byRule = quiet.rules.some((r) => {
+    if (!applies(r.channels, r.purposeTypes)) return false;
+    const [from, to] = [m(r.from), m(r.to)];
+    if (to > from) return r.days.includes(today) && local.minute >= from && local.minute < to;
+    return (
+      (r.days.includes(today) && local.minute >= from) || (r.days.includes(previous) && local.minute < to)
+    );
+  });
+  const byDate = (quiet.dates ?? []).some(
+    (d) => applies(d.channels, d.purposeTypes) && d.from <= local.date && local.date <= d.to,
+  );
+  return byRule || byDate;
+}
+
+describe('quiet times, against a quarter-hour-stepping oracle', () => {
+  const zones = ['UTC', 'Asia/Kolkata', 'America/New_York', 'Europe/Berlin', 'Australia/Sydney'];
+  const QUARTER = 15 * 60_000;
+  const clock = fc
+    .tuple(fc.integer({ min: 0, max: 23 }), fc.constantFrom(0, 15, 30, 45))
+    .map(([h, m]) => `${String(h).padStart(2, '0')}:${String(m).padStart(2, '0')}`);
+  const channels = fc.uniqueArray(fc.constantFrom('email', 'text'), { minLength: 1, maxLength: 2 });
+  const types = fc.uniqueArray(
+    fc.constantFrom<'commercial' | 'transactional'>('commercial', 'transactional'),
+    {
+      minLength: 1,
+      maxLength: 2,
+    },
+  );
+  const rules = fc.array(
+    fc.record({
+      channels,
+      purposeTypes: types,
+      days: fc.uniqueArray(fc.constantFrom(...WEEKDAYS), { minLength: 1, maxLength: 7 }),
+      from: clock,
+      to: clock,
+    }),
+    { maxLength: 4 },
+  );
+  const day0 = Date.UTC(2026, 0, 1);
+  // Dates within the year, one to three days long, so chains stay short enough to step through.
+  const dates = fc.array(
+    fc
+      .record({
+        start: fc.integer({ min: 0, max: 360 }),
+        length: fc.integer({ min: 0, max: 2 }),
+        channels: fc.option(channels, { nil: undefined }),
+        purposeTypes: fc.option(types, { nil: undefined }),
+      })
+      .map(({ start, length, ...filters }) => ({
+        from: new Date(day0 + start * 86_400_000).toISOString().slice(0, 10),
+        to: new Date(day0 + (start + length) * 86_400_000).toISOString().slice(0, 10),
+        ...filters,
+      })),
+    { maxLength: 2 },
+  );
+  const message = fc.record({
+    channel: fc.constantFrom('email', 'text'),
+    purposeType: fc.constantFrom<'commercial' | 'transactional'>('commercial', 'transactional'),
+    timeZone: fc.option(fc.constantFrom(...zones), { nil: undefined }),
+  });
+  const instant = fc.integer({ min: Date.UTC(2026, 0, 1), max: Date.UTC(2026, 11, 20) });
+
+  it('is null exactly when the oracle finds at free, and retryAt is the first free quarter hour', () => {
+    fc.assert(
+      fc.property(fc.constantFrom(...zones), rules, dates, message, instant, (timeZone, r, d, msg, t) => {
+        const quiet: QuietTimes = { timeZone, rules: r, dates: d };
+        const zone = msg.timeZone ?? timeZone;
+        // The naive oracle reads wall time only; away from clock changes it cannot be fooled.
+        fc.pre(offset(zone, t - 2 * 86_400_000) === offset(zone, t + 8 * 86_400_000));
+        const result = quietUntil(quiet, msg, new Date(t));
+        expect(result === null).toBe(!fullOracle(quiet, msg, t));
+        if (result === null) return;
+        // Every zone here is a whole number of quarter hours from UTC, and so is every rule and
+        // date edge: quiet or not is constant between quarter hours, so stepping them finds the end.
+        let q = Math.floor(t / QUARTER) * QUARTER + QUARTER;
+        while (q - t <= 7 * 86_400_000 && fullOracle(quiet, msg, q)) q += QUARTER;
+        if (q - t > 7 * 86_400_000) return; // a week of chained windows: beyond what stepping checks
+        expect(result.retryAt).toBe(new Date(q).toISOString());
+      }),
+      { numRuns: 400 },
     );
   });
 });
