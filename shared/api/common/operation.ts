@@ -61,3 +61,27 @@ export const capacity = {
 
 /** An HTML page answer. */
 export const page = (description: string) => ({ description, contentType: 'text/html' });
+
+/** What an Event Grid webhook answers when the body is in no media type Event Grid delivers. */
+export const notEventGrid = {
+  415: {
+    description:
+      'The body is not application/json, application/cloudevents+json or application/cloudevents-batch+json',
+    schema: problemSchema,
+  },
+};
+
+/** The CloudEvents abuse-protection handshake (OPTIONS) of an Event Grid webhook route. */
+export const eventGridHandshake = <N extends string, R extends string>(name: N, route: R) => ({
+  name,
+  method: 'OPTIONS' as const,
+  route,
+  authLevel: 'function' as const,
+  access: 'Consent.Write' as const,
+  summary:
+    'CloudEvents abuse-protection handshake: WebHook-Request-Origin is answered with WebHook-Allowed-Origin',
+  responses: {
+    200: { description: 'Deliveries allowed: WebHook-Allowed-Origin and WebHook-Allowed-Rate set' },
+    400: { description: 'No or a malformed WebHook-Request-Origin header', schema: problemSchema },
+  },
+});

@@ -1,7 +1,14 @@
 import { z } from 'zod';
 import { ACS_BODIES } from '../sms/sms.schemas';
 import { problemSchema } from '../common/common.schemas';
-import { invalid, tooLarge, unavailable, type Operation } from '../common/operation';
+import {
+  invalid,
+  tooLarge,
+  unavailable,
+  eventGridHandshake,
+  notEventGrid,
+  type Operation,
+} from '../common/operation';
 import {
   deliveryResponseSchema,
   reviewBodySchema,
@@ -91,27 +98,11 @@ export const deliverabilityOperations = {
       ...invalid,
       ...forbidden,
       ...tooLarge,
-      415: {
-        description:
-          'The body is not application/json, application/cloudevents+json or application/cloudevents-batch+json',
-        schema: problemSchema,
-      },
+      ...notEventGrid,
       ...unavailable,
     },
   },
-  acsEmailHandshake: {
-    name: 'acsEmailHandshake',
-    method: 'OPTIONS',
-    route: 'events/acs-email',
-    authLevel: 'function',
-    access: 'Consent.Write',
-    summary:
-      'CloudEvents abuse-protection handshake: WebHook-Request-Origin is answered with WebHook-Allowed-Origin',
-    responses: {
-      200: { description: 'Deliveries allowed: WebHook-Allowed-Origin and WebHook-Allowed-Rate set' },
-      400: { description: 'No or a malformed WebHook-Request-Origin header', schema: problemSchema },
-    },
-  },
+  acsEmailHandshake: eventGridHandshake('acsEmailHandshake', 'events/acs-email'),
   sendgridEvents: {
     name: 'sendgridEvents',
     method: 'POST',

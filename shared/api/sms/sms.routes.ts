@@ -1,6 +1,13 @@
 import { problemSchema } from '../common/common.schemas';
 import { z } from 'zod';
-import { invalid, unavailable, tooLarge, type Operation } from '../common/operation';
+import {
+  invalid,
+  unavailable,
+  tooLarge,
+  eventGridHandshake,
+  notEventGrid,
+  type Operation,
+} from '../common/operation';
 import { ACS_BODIES, acsResponseSchema, eventGridDeliverySchema, twilioFormSchema } from './sms.schemas';
 
 export const smsOperations = {
@@ -50,25 +57,9 @@ export const smsOperations = {
       },
       ...invalid,
       ...tooLarge,
-      415: {
-        description:
-          'The body is not application/json, application/cloudevents+json or application/cloudevents-batch+json',
-        schema: problemSchema,
-      },
+      ...notEventGrid,
       ...unavailable,
     },
   },
-  smsAcsHandshake: {
-    name: 'smsAcsHandshake',
-    method: 'OPTIONS',
-    route: 'sms/acs',
-    authLevel: 'function',
-    access: 'Consent.Write',
-    summary:
-      'CloudEvents abuse-protection handshake: WebHook-Request-Origin is answered with WebHook-Allowed-Origin',
-    responses: {
-      200: { description: 'Deliveries allowed: WebHook-Allowed-Origin and WebHook-Allowed-Rate set' },
-      400: { description: 'No or a malformed WebHook-Request-Origin header', schema: problemSchema },
-    },
-  },
+  smsAcsHandshake: eventGridHandshake('smsAcsHandshake', 'sms/acs'),
 } satisfies Record<string, Operation>;

@@ -123,46 +123,37 @@ async function load() {
       for (const [k, v] of Object.entries(b.decisions.byReason)) reasons.set(k, (reasons.get(k) ?? 0) + v);
       for (const [k, v] of Object.entries(b.changes.bySource)) sources.set(k, (sources.get(k) ?? 0) + v);
     }
-    out.replaceChildren(
+    const period = (/** @type {string} */ start) => start.slice(0, granularity === 'hour' ? 16 : 10);
+    /**
+     * A chart and the table of the same numbers, from one definition of its series.
+     * @param {string} title @param {Array<{ name: string, color: string, of: (b: any) => number }>} series
+     */
+    const charted = (title, series) => [
       chart(
-        'Decisions',
-        buckets.map((b) => ({ label: label(b.start), values: [b.decisions.sent, b.decisions.blocked] })),
-        [
-          { name: 'Sent', color: '#0b57d0' },
-          { name: 'Blocked', color: '#b3261e' },
-        ],
+        title,
+        buckets.map((b) => ({ label: label(b.start), values: series.map((x) => x.of(b)) })),
+        series,
       ),
       table(
-        'Decisions by period',
-        ['Period', 'Sent', 'Blocked'],
-        buckets.map((b) => [
-          b.start.slice(0, granularity === 'hour' ? 16 : 10),
-          String(b.decisions.sent),
-          String(b.decisions.blocked),
-        ]),
+        `${title} by period`,
+        ['Period', ...series.map((x) => x.name)],
+        buckets.map((b) => [period(b.start), ...series.map((x) => String(x.of(b)))]),
       ),
+    ];
+    out.replaceChildren(
+      ...charted('Decisions', [
+        { name: 'Sent', color: '#0b57d0', of: (b) => b.decisions.sent },
+        { name: 'Blocked', color: '#b3261e', of: (b) => b.decisions.blocked },
+      ]),
       table(
         'Why messages were blocked',
         ['Reason', 'Messages'],
         [...reasons].map(([k, v]) => [h('span', {}, WHY[k] ?? words(k), ' ', h('code', {}, k)), String(v)]),
       ),
-      chart(
-        'Consent changes',
-        buckets.map((b) => ({ label: label(b.start), values: [b.changes.optedIn, b.changes.optedOut] })),
-        [
-          { name: 'Opted in', color: '#0f5a2a' },
-          { name: 'Opted out', color: '#e37400' },
-        ],
-      ),
-      table(
-        'Consent changes by period',
-        ['Period', 'Opted in', 'Opted out'],
-        buckets.map((b) => [
-          b.start.slice(0, granularity === 'hour' ? 16 : 10),
-          String(b.changes.optedIn),
-          String(b.changes.optedOut),
-        ]),
-      ),
+      ...charted('Consent changes', [
+        { name: 'Opted in', color: '#0f5a2a', of: (b) => b.changes.optedIn },
+        { name: 'Opted out', color: '#e37400', of: (b) => b.changes.optedOut },
+      ]),
       table(
         'Where changes came from',
         ['Source', 'Changes'],
