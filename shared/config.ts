@@ -89,6 +89,8 @@ const configSchema = z.object({
   WEBHOOK_LEASE_SECONDS: intSetting(30, 2, 600),
   /** When the relay delivers (NCRONTAB, UTC): every five seconds by default. */
   WEBHOOK_RELAY_SCHEDULE: z.string().default('*/5 * * * * *'),
+  /** The least time between two stores of an instance's activity counters (a minute). */
+  STATS_FLUSH_SECONDS: intSetting(60, 1, 3600),
   /** When an instance stores its activity counters (NCRONTAB): every minute. */
   STATS_FLUSH_SCHEDULE: z.string().default('30 * * * * *'),
   /** An Event Grid topic that gets every change as a CloudEvent too; its key, or the app's identity. */

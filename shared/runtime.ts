@@ -126,6 +126,7 @@ export function createServices(config: Config): Services {
     new StatsStore(createTableClient(config, tableName(config, 'Stats'))),
     INSTANCE_ID,
     clock,
+    config.STATS_FLUSH_SECONDS * 1000,
   );
   const checks = new CheckService(consents, catalog, parser, links, stats.counters);
   consents.observe(stats.counters);

@@ -29,12 +29,13 @@ export class StatsService {
     private readonly store: StatsStore,
     private readonly instanceId: string,
     private readonly clock: () => number,
+    private readonly intervalMs: number = MINUTE,
   ) {}
 
   /** Stores what this instance counted, unless it did less than a minute ago (or `force`). */
   async flush(force = false): Promise<void> {
     const now = this.clock();
-    if (!force && now - this.lastFlush < MINUTE) return;
+    if (!force && now - this.lastFlush < this.intervalMs) return;
     if (this.flushing) return this.flushing;
     const changed = this.counters.takeChanged(now);
     if (!changed) return;

@@ -44,6 +44,7 @@ beforeAll(async () => {
     OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${(collector.address() as AddressInfo).port}`,
     OTEL_METRIC_EXPORT_INTERVAL: '300',
     STATS_FLUSH_SCHEDULE: '*/1 * * * * *',
+    STATS_FLUSH_SECONDS: '1',
   };
   hosts = await Promise.all([startHost(settings), startHost(settings)]);
   a = boundedClient(hosts[0]!.url, KEY);
@@ -146,7 +147,7 @@ describe('activity and telemetry (27.2)', () => {
       has('consent.decisions') &&
       has('consent.changes') &&
       has('consent.storage.duration') &&
-      exported.some((e) => e.path === '/v1/traces')
+      exported.some((e) => e.path === '/v1/traces' && e.body.includes('readConsents'))
     )) {
       if (Date.now() > deadline) throw new Error(`not exported: ${exported.map((e) => e.path).join(', ')}`);
       await new Promise((resolve) => setTimeout(resolve, 300));
