@@ -10,6 +10,7 @@ import { TableClient } from '@azure/data-tables';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { boundedClient, type BoundedClient } from '../support/bounded-client';
 import { qs, uniqueEmail } from '../support/client';
+import { eventually } from '../support/eventually';
 import { startHost, type RunningHost } from '../support/processes';
 
 const KEY = 'activity-Key-5f1e9';
@@ -98,24 +99,24 @@ describe('activity and telemetry (27.2)', () => {
     const to = new Date(Date.now() + 3_600_000).toISOString();
     const query = `/api/stats${qs({ from, to, granularity: 'day', profileId: P })}`;
     // Each instance stores its counters on its own minute timer: wait until both are in.
-    let total: any;
-    const deadline = Date.now() + 30_000;
-    do {
-      const res = await a.get(query);
-      expect(res.status, res.text).toBe(200);
-      total = res.body.buckets.reduce(
-        (sum: any, bucket: any) => ({
-          sent: sum.sent + bucket.decisions.sent,
-          blocked: sum.blocked + bucket.decisions.blocked,
-          optedOut: sum.optedOut + bucket.changes.optedOut,
-          reasons: { ...sum.reasons, ...bucket.decisions.byReason },
-          sources: { ...sum.sources, ...bucket.changes.bySource },
-        }),
-        { sent: 0, blocked: 0, optedOut: 0, reasons: {}, sources: {} },
-      );
-      if (total.sent + total.blocked >= 30 && total.optedOut >= 3) break;
-      await new Promise((resolve) => setTimeout(resolve, 500));
-    } while (Date.now() < deadline);
+    const total = await eventually(
+      async () => {
+        const res = await a.get(query);
+        expect(res.status, res.text).toBe(200);
+        return res.body.buckets.reduce(
+          (sum: any, bucket: any) => ({
+            sent: sum.sent + bucket.decisions.sent,
+            blocked: sum.blocked + bucket.decisions.blocked,
+            optedOut: sum.optedOut + bucket.changes.optedOut,
+            reasons: { ...sum.reasons, ...bucket.decisions.byReason },
+            sources: { ...sum.sources, ...bucket.changes.bySource },
+          }),
+          { sent: 0, blocked: 0, optedOut: 0, reasons: {}, sources: {} },
+        );
+      },
+      (sum: any) => sum.sent + sum.blocked >= 30 && sum.optedOut >= 3,
+      { timeoutMs: 30_000, everyMs: 500 },
+    );
     expect(total).toEqual({
       sent: 15,
       blocked: 15,
@@ -141,17 +142,16 @@ describe('activity and telemetry (27.2)', () => {
     const token = new URL(links.body.links[0].unsubscribeUrl).pathname.split('/').pop()!;
     await boundedClient(hosts[0]!.url, null).get(`/api/unsubscribe/${token}`);
     await a.get(`/api/consents${qs({ channel: 'email', contactPoint: emails[0] })}`);
-    const deadline = Date.now() + 20_000;
     const has = (name: string) => exported.some((e) => e.body.includes(`"${name}"`));
-    while (!(
+    const all = () =>
       has('consent.decisions') &&
       has('consent.changes') &&
       has('consent.storage.duration') &&
-      exported.some((e) => e.path === '/v1/traces' && e.body.includes('readConsents'))
-    )) {
-      if (Date.now() > deadline) throw new Error(`not exported: ${exported.map((e) => e.path).join(', ')}`);
-      await new Promise((resolve) => setTimeout(resolve, 300));
-    }
+      exported.some((e) => e.path === '/v1/traces' && e.body.includes('readConsents'));
+    expect(
+      await eventually(async () => all(), Boolean, { everyMs: 300 }),
+      `exported: ${exported.map((e) => e.path).join(', ')}`,
+    ).toBe(true);
     const everything = exported.map((e) => e.body).join('\n');
     expect(everything).toContain('purpose-opted-out');
     expect(everything).toContain('readConsents'); // a span named after the operation

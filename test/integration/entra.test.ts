@@ -10,6 +10,7 @@ import { operations, type Operation } from '../../shared/api';
 import { ROLES } from '../../shared/domain/access';
 import { boundedClient, type Reply } from '../support/bounded-client';
 import { qs, uniqueEmail } from '../support/client';
+import { eventually } from '../support/eventually';
 import { forgedTokens, OpenIdIssuer } from '../support/openid-issuer';
 import { startHost, type RunningHost } from '../support/processes';
 
@@ -175,14 +176,9 @@ describe('a token that does not verify is refused, saying only invalid_token', (
 });
 
 describe('keys at the issuer', () => {
-  /** Asks until the answer is not `status` (the service fetches keys again at most once a second). */
-  async function until(call: () => Promise<Reply>, done: (res: Reply) => boolean): Promise<Reply> {
-    for (let i = 0; ; i++) {
-      const res = await call();
-      if (done(res) || i === 50) return res;
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-  }
+  /** Asks until `done` holds: the service fetches keys again at most once a second. */
+  const until = (call: () => Promise<Reply>, done: (res: Reply) => boolean) =>
+    eventually(call, done, { timeoutMs: 5_000 });
 
   it('a key added at the issuer is used for its first tokens; unknown kids do not flood the issuer', async () => {
     const kid = await issuer.addKey('RS256', `rotated-${tag}`);
@@ -309,12 +305,13 @@ describe('roles scoped to a profile', () => {
         })
       ).status,
     ).toBe(403);
-    let changes: any[] = [];
-    for (let i = 0; i < 40 && !changes.some((c) => c.contactPoint === email); i++) {
-      const page = await reader.get(`/api/consents/changes${qs({ cursor })}`);
-      changes = page.body.changes;
-      if (!changes.some((c: any) => c.contactPoint === email)) await new Promise((r) => setTimeout(r, 250));
-    }
+    // The feed serves a change once its settle window has passed.
+    const page = await eventually(
+      () => reader.get(`/api/consents/changes${qs({ cursor })}`),
+      (res) => res.body.changes.some((c: any) => c.contactPoint === email),
+      { everyMs: 250 },
+    );
+    const changes: any[] = page.body.changes;
     expect(changes.filter((c) => c.contactPoint === email).map((c) => c.purposeId)).toEqual([
       `${BRAND_A}-offers`,
     ]);

@@ -6,6 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { apiClient, qs, uniqueEmail } from '../support/client';
+import { eventually } from '../support/eventually';
 import { startHost, type RunningHost } from '../support/processes';
 
 const DAY = 86_400_000;
@@ -103,20 +104,6 @@ async function history(contactPoint: string) {
   return res.body.entries as any[];
 }
 
-/** Asks again until `done` holds (the condition waited on is time passing on the service's clock). */
-async function until<T>(
-  probe: () => Promise<T>,
-  done: (value: T) => boolean,
-  timeoutMs = 20_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (done(value) || Date.now() > deadline) return value;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
 describe('expiry', () => {
   it('an opt-in expiring between two checks: sent, then blocked with the expired reason, and notSet everywhere', async () => {
     const email = uniqueEmail('expiring');
@@ -125,9 +112,10 @@ describe('expiry', () => {
     const [before] = await decide(api, { messages: [message(email, ids.strict)] });
     expect(before).toMatchObject({ decision: 'sent', consent: { purpose: 'optedIn' } });
 
-    const [after] = await until(
+    const [after] = await eventually(
       () => decide(api, { messages: [message(email, ids.strict)] }),
       ([d]) => d.decision === 'blocked',
+      { everyMs: 50 },
     );
     expect(after).toMatchObject({
       decision: 'blocked',

@@ -45,9 +45,12 @@ export function scrollsSideways(page: Page): Promise<boolean> {
   });
 }
 
-/** Screenshots go to test/artifacts (git-ignored), for a person to look at. */
-export async function keepScreenshot(page: Page, name: string): Promise<void> {
+/**
+ * Screenshots go to test/artifacts (git-ignored), for a person to look at: the whole page, or with
+ * `viewport` only what the window shows (for pages that grow with the test data).
+ */
+export async function keepScreenshot(page: Page, name: string, { viewport = false } = {}): Promise<void> {
   const folder = join(projectRoot, 'test', 'artifacts');
   mkdirSync(folder, { recursive: true });
-  writeFileSync(join(folder, `${name}.png`), await page.screenshot({ fullPage: true }));
+  writeFileSync(join(folder, `${name}.png`), await page.screenshot({ fullPage: !viewport }));
 }
