@@ -1,6 +1,59 @@
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import js from '@eslint/js';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
+
+/**
+ * The units of shared/ (folders and top-level files), lowest first. A unit may import those in
+ * lower ranks, and only the peers `PEERS` names in its own rank: together a graph without cycles.
+ */
+const RANKS = [
+  ['errors', 'telemetry', 'app-root'],
+  ['config', 'utils'],
+  ['domain', 'public-url'],
+  ['api', 'auth'],
+  ['storage'],
+  ['services'],
+  [
+    'web',
+    'i18n',
+    'links',
+    'feed',
+    'dataverse',
+    'sms',
+    'subjects',
+    'deliverability',
+    'stats',
+    'webhooks',
+    'cij',
+    'mcp',
+  ],
+  ['http'],
+  ['runtime', 'local-host', 'cli'],
+];
+const PEERS = {
+  i18n: ['web'],
+  links: ['web', 'i18n'],
+  cij: ['links', 'dataverse'],
+  mcp: ['links'],
+  deliverability: ['sms'],
+  webhooks: ['feed'],
+  'local-host': ['runtime'],
+};
+
+// A folder or file added to shared/ must take its place above: lint stops until it has one.
+const units = readdirSync(join(import.meta.dirname, '..', 'shared'), { withFileTypes: true }).filter(
+  (entry) => entry.isDirectory() || entry.name.endsWith('.ts'),
+);
+/** The units that are one file (shared/config.ts) rather than a folder. */
+const FILES = new Set(
+  units.filter((entry) => entry.isFile()).map((entry) => entry.name.replace(/\.ts$/, '')),
+);
+const unplaced = units
+  .map((entry) => entry.name.replace(/\.ts$/, ''))
+  .filter((unit) => !RANKS.flat().includes(unit));
+if (unplaced.length) throw new Error(`test/eslint.config.mjs: place ${unplaced.join(', ')} in RANKS`);
 
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', '.azurite/**', '.scratch/**', 'out/**'] },
@@ -21,9 +74,9 @@ export default tseslint.config(
     files: ['shared/config.ts', 'test/**/*.ts'],
     rules: { 'no-restricted-properties': 'off', '@typescript-eslint/no-explicit-any': 'off' },
   },
-  // Dependencies point one way (see shared/README.md): domain <- storage <- services <- (links, feed,
-  // dataverse, sms, web) <- the HTTP layer <- functions; the contract (shared/api) and the leaves
-  // (errors, config, utils) sit below them all. A folder never imports one above it.
+  // Dependencies point one way (see shared/README.md): the leaves <- domain <- the contract and
+  // identities <- storage <- services <- the capabilities <- the HTTP layer <- the composition root
+  // and tools <- functions. A unit never imports one above it, nor a peer it is not listed to use.
   ...layers(),
   {
     files: ['shared/web/assets/**/*.js'],
@@ -31,82 +84,40 @@ export default tseslint.config(
   },
 );
 
-/** The units of shared/ a folder may not import: everything above it, and its peers where noted. */
+/** For each unit of shared/, the units it may not import: everything above it and unlisted peers. */
 function layers() {
-  const above = {
-    domain: [
-      'auth',
-      'storage',
-      'services',
-      'links',
-      'feed',
-      'dataverse',
-      'sms',
-      'subjects',
-      'web',
-      'http',
-      'api',
-      'utils',
-      'config',
-    ],
-    utils: [
-      'auth',
-      'domain',
-      'storage',
-      'services',
-      'links',
-      'feed',
-      'dataverse',
-      'sms',
-      'subjects',
-      'web',
-      'http',
-      'api',
-      'config',
-    ],
-    api: [
-      'auth',
-      'storage',
-      'services',
-      'links',
-      'feed',
-      'dataverse',
-      'sms',
-      'subjects',
-      'web',
-      'http',
-      'utils',
-      'config',
-    ],
-    storage: ['auth', 'services', 'links', 'feed', 'dataverse', 'sms', 'subjects', 'web', 'http', 'api'],
-    services: ['auth', 'links', 'feed', 'dataverse', 'sms', 'subjects', 'web', 'http'],
-    web: ['auth', 'storage', 'services', 'links', 'feed', 'dataverse', 'sms', 'subjects', 'http', 'api'],
-    links: ['auth', 'feed', 'dataverse', 'sms', 'subjects', 'http'],
-    feed: ['auth', 'links', 'dataverse', 'sms', 'subjects', 'web', 'http'],
-    dataverse: ['auth', 'links', 'feed', 'sms', 'subjects', 'web', 'http'],
-    sms: ['auth', 'links', 'feed', 'dataverse', 'subjects', 'web', 'http'],
-    auth: ['storage', 'services', 'links', 'feed', 'dataverse', 'sms', 'subjects', 'web', 'http', 'api'],
-    subjects: ['auth', 'links', 'feed', 'dataverse', 'sms', 'web', 'http'],
-    http: [],
-  };
-  const tools = ['runtime', 'local-host', 'cli'];
-  // A unit is reached by a relative path from the folder (`../storage/...`) or from a subfolder of
-  // it (`../../storage/...`); a subfolder's sibling of the same name (shared/api/links) is not it.
-  const depths = [
-    { files: (folder) => [`shared/${folder}/*.ts`], up: '..' },
-    { files: (folder) => [`shared/${folder}/*/**/*.ts`], up: '../..' },
-  ];
+  const above = Object.fromEntries(
+    RANKS.flatMap((rank, r) =>
+      rank.map((unit) => [
+        unit,
+        [
+          ...rank.filter((peer) => peer !== unit && !(PEERS[unit] ?? []).includes(peer)),
+          ...RANKS.slice(r + 1).flat(),
+        ],
+      ]),
+    ),
+  );
+  // A unit is reached by a relative path from a top-level file (`./storage/...`), from the folder
+  // (`../storage/...`) or from a subfolder of it (`../../storage/...`); a subfolder's sibling of the
+  // same name (shared/api/links) is not it.
+  const depths = (unit) =>
+    FILES.has(unit)
+      ? [{ files: [`shared/${unit}.ts`], up: '.' }]
+      : [
+          { files: [`shared/${unit}/*.ts`], up: '..' },
+          { files: [`shared/${unit}/*/**/*.ts`], up: '../..' },
+        ];
   return Object.entries(above).flatMap(([folder, forbidden]) =>
-    depths.map(({ files, up }) => ({
-      files: files(folder),
+    depths(folder).map(({ files, up }) => ({
+      files,
       rules: {
         'no-restricted-imports': [
           'error',
           {
             patterns: [
               {
-                group: [...forbidden, ...tools].flatMap((unit) => [`${up}/${unit}`, `${up}/${unit}/**`]),
-                message: `This is above shared/${folder}: dependencies point one way (shared/README.md).`,
+                group: forbidden.flatMap((unit) => [`${up}/${unit}`, `${up}/${unit}/**`]),
+                message: `shared/${folder} may not import this: dependencies point one way (shared/README.md).`,
               },
               ...(folder === 'domain'
                 ? [

@@ -6,13 +6,16 @@ import { linkRequestSchema, linkSetSchema } from '../api/links/links.schemas';
 import type { Caller } from '../domain/access';
 import { explainDecision } from '../domain/reason-words';
 import { ForbiddenError } from '../errors';
-import type { Services } from '../runtime';
+import type { LinkService } from '../links/link-service';
+import type { CatalogService } from '../services/catalog-service';
+import type { CheckService } from '../services/check-service';
+import type { ConsentService } from '../services/consent-service';
 import { profileOf, requireScope } from '../services/profile-scope';
 
 /** What a tool call runs with: who calls, the services, and the service's public origin (for links). */
 export interface ToolContext {
   caller: Caller;
-  services: Pick<Services, 'checks' | 'links' | 'consents' | 'catalog'>;
+  services: { checks: CheckService; links: LinkService; consents: ConsentService; catalog: CatalogService };
   baseUrl: string;
 }
 
