@@ -1,5 +1,6 @@
-import { isTag, isText, type ChildNode, type Element } from 'domhandler';
-import { parseDocument } from 'htmlparser2';
+import { DomHandler, isTag, isText, type ChildNode, type Element } from 'domhandler';
+import { Parser } from 'htmlparser2';
+import { ValidationError } from '../errors';
 
 /*
  * "Ready to send" (API.md): what a commercial message lacks before it goes: the company address
@@ -64,13 +65,43 @@ function hidden(element: Element): boolean {
   return false;
 }
 
+/**
+ * How deep elements may nest. Real messages (Outlook's nested layout tables included) stay far
+ * below; the parser's work grows with the square of the depth, so a body built only to nest (a
+ * megabyte of `<div>`s takes seconds) is refused before it can tie up the instance.
+ */
+export const MAX_HTML_DEPTH = 1000;
+
+/** The DOM handler htmlparser2's parseDocument uses, counting open elements as it goes. */
+class DepthBoundedHandler extends DomHandler {
+  private depth = 0;
+  override onopentag(name: string, attribs: Record<string, string>): void {
+    if (++this.depth > MAX_HTML_DEPTH)
+      throw new ValidationError('The message cannot be reviewed.', [
+        { path: 'html', message: `elements nest more than ${MAX_HTML_DEPTH} deep` },
+      ]);
+    super.onopentag(name, attribs);
+  }
+  // Called for every element the parser closes: explicitly, by implication, void ones, and at the end.
+  override onclosetag(): void {
+    this.depth--;
+    super.onclosetag();
+  }
+}
+
+function parseHtml(html: string): ChildNode[] {
+  const handler = new DepthBoundedHandler();
+  new Parser(handler).end(html);
+  return handler.root.children;
+}
+
 /** The visible text and the links of an HTML message (hidden elements and their links left out). */
 function readHtml(html: string): { text: string; links: string[] } {
   const text: string[] = [];
   const links: string[] = [];
   // An explicit stack rather than recursion: a body of thousands of nested elements must not
   // overflow the call stack. A string on it is a word break to emit after a block's children.
-  const stack: (ChildNode | string)[] = [...parseDocument(html).children].reverse();
+  const stack: (ChildNode | string)[] = [...parseHtml(html)].reverse();
   while (stack.length > 0) {
     const node = stack.pop()!;
     if (typeof node === 'string') text.push(node);

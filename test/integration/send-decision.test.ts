@@ -595,6 +595,20 @@ describe('ready to send (24.7)', () => {
     expect(receipt.body).toEqual({ ready: true, findings: [] });
   });
 
+  it('refuses HTML built only to nest, naming html, and keeps answering', async () => {
+    const deep = '<div>'.repeat(100_000) + 'x' + '</div>'.repeat(100_000); // 1.1 MB, within the size limit
+    const res = await review({ channel: 'email', profileId: P, purposeId: ids.offers, html: deep });
+    expect(res.status, res.text).toBe(400);
+    expect(res.body.errors).toEqual([{ path: 'html', message: 'elements nest more than 1000 deep' }]);
+    const next = await review({
+      channel: 'email',
+      profileId: P,
+      purposeId: ids.orders,
+      html: '<p>Order</p>',
+    });
+    expect(next.body).toEqual({ ready: true, findings: [] });
+  });
+
   it('refuses an unknown profile, purpose or topic', async () => {
     for (const body of [
       { channel: 'email', profileId: `none-${tag}`, purposeId: ids.offers },

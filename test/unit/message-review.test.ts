@@ -1,7 +1,9 @@
 /* "Ready to send", the pure review (issue 24): what a reader sees, parsed as HTML. */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { ValidationError } from '../../shared/errors';
 import {
+  MAX_HTML_DEPTH,
   REVIEW_CODES,
   reviewMessage,
   type ReviewContext,
@@ -259,10 +261,34 @@ describe('ready to send: texts, other channels and purposes', () => {
     for (const finding of result.findings) expect(finding.message).toMatch(/^[A-Z].+\.$/);
   });
 
-  it('reads deeply nested HTML without overflowing the stack', () => {
-    const depth = 20_000; // recursion overflowed at this depth
-    const html = '<div>'.repeat(depth) + FOOTER + LINK + '</div>'.repeat(depth);
-    expect(codes(html)).toEqual([]);
+  it('reads HTML nested as deep as allowed, and refuses one level more naming html', () => {
+    const nested = (depth: number) => '<div>'.repeat(depth) + FOOTER + LINK + '</div>'.repeat(depth);
+    // FOOTER's <p> and LINK's <a> are two levels of their own.
+    expect(codes(nested(MAX_HTML_DEPTH - 2))).toEqual([]);
+    let refused: unknown;
+    try {
+      codes(nested(MAX_HTML_DEPTH - 1));
+    } catch (error) {
+      refused = error;
+    }
+    expect(refused).toBeInstanceOf(ValidationError);
+    expect((refused as ValidationError).details).toEqual([
+      { path: 'html', message: `elements nest more than ${MAX_HTML_DEPTH} deep` },
+    ]);
+    // Unclosed, too: what the parser keeps open is what counts.
+    expect(() => codes('<span>'.repeat(MAX_HTML_DEPTH + 1))).toThrow(ValidationError);
+  });
+
+  it('counts only what stays open: void elements, implied closes and siblings add no depth', () => {
+    const many = MAX_HTML_DEPTH * 5;
+    const body = [
+      '<br>'.repeat(many), // void
+      '<p>a'.repeat(many), // each <p> closes the one before
+      `<ul>${'<li>x'.repeat(many)}</ul>`, // each <li> closes the one before
+      '<table>' + '<tr><td>x'.repeat(many) + '</table>', // rows and cells close each other
+      '<div><div>x</div></div>'.repeat(many),
+    ].join('');
+    expect(codes(body + FOOTER + LINK)).toEqual([]);
   });
 });
 
