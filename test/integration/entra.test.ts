@@ -224,6 +224,24 @@ describe('keys at the issuer', () => {
 });
 
 describe('roles scoped to a profile', () => {
+  it('webhooks need Profiles.Manage for every profile: a scoped manager can neither see nor redirect them', async () => {
+    const scoped = await as([`Profiles.Manage:${BRAND_A}`]);
+    const url = 'https://receiver.example.com/hook';
+    const answers = [
+      await scoped.send('PUT', `/api/webhooks/spy-${tag}`, { url }),
+      await scoped.get('/api/webhooks'),
+      await scoped.get(`/api/webhooks/spy-${tag}`),
+      await scoped.post(`/api/webhooks/spy-${tag}/replay`, {}),
+      await scoped.send('DELETE', `/api/webhooks/spy-${tag}`),
+    ];
+    expect(answers.map((r) => r.status)).toEqual([403, 403, 403, 403, 403]);
+    expect(answers[0]!.text).toContain('Profiles.Manage for all of them');
+    const manager = await as(['Profiles.Manage']);
+    const list = await manager.get('/api/webhooks');
+    expect(list.status, list.text).toBe(200);
+    expect(JSON.stringify(list.body)).not.toContain(`spy-${tag}`);
+  });
+
   it('writes and checks naming another profile are a 403 naming each index; nothing is written', async () => {
     const email = uniqueEmail('scoped');
     const writer = await as([
