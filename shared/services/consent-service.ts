@@ -195,7 +195,9 @@ export class ConsentService {
         purposeId: base.purposeId,
         ...(base.topicId !== undefined ? { topicId: base.topicId } : {}),
         value,
-        source: patch.source ?? base.source,
+        // A new value is this writer's, not the stored record's: without a named source it is
+        // internal (never the person's own source, which would lift an erasure or misstate proof).
+        source: patch.source ?? (value === base.value ? base.source : 'internal'),
         reason: patch.reason ?? base.reason,
         ...(description !== undefined ? { reasonDescription: description } : {}),
         status: patch.status ?? base.status,

@@ -361,6 +361,23 @@ describe('23.4 only the person re-subscribes an erased address', () => {
     expect((await decide(email, A, ids.offers)).reasons).toEqual(['erased']);
   });
 
+  it("a Dataverse PATCH re-granting the person's own post-erasure opt-out is suppressed, not passed off as theirs", async () => {
+    const email = uniqueEmail('patch-resub');
+    await upsert([rec(email, ids.offers, 'optedIn')]);
+    await erase([email]);
+    const optOut = await upsert([rec(email, ids.offers, 'optedOut', { source: 'form' })]);
+    expect(optOut.body.results[0].outcome).toBe('created');
+    const id = optOut.body.results[0].record.id;
+    const patched = await api.send({
+      method: 'PATCH',
+      path: `/api/data/v9.2/msdynmkt_contactpointconsent4s(${id})`,
+      body: { msdynmkt_value: 534120001 },
+    });
+    expect(patched.status, patched.text).toBe(409);
+    expect(await valuesOf(email)).toEqual({ [ids.offers]: 'optedOut' });
+    expect((await decide(email, A, ids.offers)).reasons).toEqual(['purpose-opted-out', 'erased']);
+  });
+
   it("an opt-in the person gives after the erasure lifts it for that purpose only; the person's own record then follows the usual rules", async () => {
     const email = uniqueEmail('lift');
     await upsert([rec(email, ids.offers, 'optedIn'), rec(email, ids.promo, 'optedIn')]);
